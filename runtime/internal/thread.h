@@ -1,0 +1,61 @@
+/* internal/thread.h: locks and thread-local storage used by the runtime.
+ *
+ * In MODE=gil one thread at a time runs pym code, so per-object locks compile
+ * to nothing and runtime state needs no thread-local copies (PYM_TLS is
+ * empty).  In the threaded modes (atomic, biased) containers lock a striped
+ * mutex chosen by their address, and per-thread caches are thread-local. */
+#ifndef PYM_INTERNAL_THREAD_H
+#define PYM_INTERNAL_THREAD_H
+#ifndef PYM_BUILD_CORE
+#error "runtime/internal headers are private to pym's runtime"
+#endif
+
+#include <pthread.h>
+
+#include "pym.h"
+
+typedef pthread_mutex_t pym_mutex;
+#define PYM_MUTEX_INIT PTHREAD_MUTEX_INITIALIZER
+static inline void pym_mutex_lock(pym_mutex *m) { pthread_mutex_lock(m); }
+static inline void pym_mutex_unlock(pym_mutex *m) { pthread_mutex_unlock(m); }
+
+/* State every thread has its own copy of, in every mode (the pending error). */
+#define PYM_THREAD_LOCAL _Thread_local __attribute__((tls_model("initial-exec")))
+
+#if defined(PYM_MODE_ATOMIC) || defined(PYM_MODE_BIASED)
+#define PYM_THREADED 1
+#define PYM_TLS PYM_THREAD_LOCAL
+void pym_obj_lock(const pym_object *o);
+void pym_obj_unlock(const pym_object *o);
+#else
+#define PYM_THREADED 0
+#define PYM_TLS
+static inline void pym_obj_lock(const pym_object *o) { (void)o; }
+static inline void pym_obj_unlock(const pym_object *o) { (void)o; }
+#endif
+
+/* Runtime-wide locks (collector lists, intern tables, weakref lists):
+ * real mutexes in the threaded modes, nothing under the GIL. */
+static inline void pym_rt_lock(pym_mutex *m)
+{
+    if (PYM_THREADED) pym_mutex_lock(m);
+    else (void)m;
+}
+static inline void pym_rt_unlock(pym_mutex *m)
+{
+    if (PYM_THREADED) pym_mutex_unlock(m);
+    else (void)m;
+}
+
+/* Stops every other attached thread at a safepoint (threaded modes; always
+ * succeeds under the GIL).  False when another thread is already stopping
+ * the world: the caller should reach a safepoint instead. */
+bool pym_stop_the_world(void);
+void pym_start_the_world(void);
+/* True while this thread holds a container lock (no collection may start). */
+bool pym_thread_holds_locks(void);
+
+void pym_thread_init(void);
+void pym_thread_fini(void);
+
+#endif

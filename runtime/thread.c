@@ -1,0 +1,450 @@
+/* thread.c: threads, and everything a threading mode needs beyond the
+ * refcount inlines of include/pym/object.h.
+ *
+ *   MODE=gil     a global interpreter lock in the style of CPython since 3.2:
+ *                a thread waiting longer than the switch interval asks the
+ *                holder to drop it; the holder drops it at its next safepoint
+ *                and then waits until another thread has taken it (forced
+ *                switching), so it cannot grab it straight back.
+ *   MODE=atomic  no GIL.  Attached threads are registered so the collector can
+ *                stop the world: it waits until every other attached thread is
+ *                parked at a safepoint or inside allow-threads.
+ *   MODE=biased  as atomic, plus PEP 703's merge queues: a thread that would
+ *                take an object's shared count below zero queues the object to
+ *                its owner, which merges the two counts at its next safepoint
+ *                or when it detaches.
+ *
+ * Container locks in the threaded modes are striped: a fixed table of
+ * mutexes indexed by a hash of the object's address. */
+#include <errno.h>
+#include <stdlib.h>
+#include <time.h>
+
+#define PYM_BUILD_CORE 1
+#include "internal/error.h"
+#include "internal/gc.h"
+#include "internal/object.h"
+#include "internal/thread.h"
+
+/* ---- per-thread state ---------------------------------------------------- */
+
+typedef struct tstate {
+    struct tstate *prev, *next;  /* registry of attached threads */
+    uintptr_t tid;
+    int attached;                /* attach depth */
+#if defined(PYM_MODE_BIASED)
+    pym_mutex queue_lock;
+    pym_object **queue;          /* objects waiting for their counts to merge */
+    size_t queue_len, queue_cap;
+#endif
+} tstate;
+
+static PYM_THREAD_LOCAL tstate *current;
+static tstate *threads;
+static pym_mutex registry_lock = PYM_MUTEX_INIT;
+
+static tstate *tstate_get(void)
+{
+    if (current != NULL) return current;
+    tstate *t = calloc(1, sizeof *t);
+    if (t == NULL) return NULL;
+#if defined(PYM_MODE_BIASED)
+    pthread_mutex_init(&t->queue_lock, NULL);
+    t->tid = pym__thread_id();
+#else
+    t->tid = (uintptr_t)&current;
+#endif
+    current = t;
+    return t;
+}
+
+static void registry_add(tstate *t)
+{
+    pym_mutex_lock(&registry_lock);
+    t->prev = NULL;
+    t->next = threads;
+    if (threads != NULL) threads->prev = t;
+    threads = t;
+    pym_mutex_unlock(&registry_lock);
+}
+
+static void registry_remove(tstate *t)
+{
+    pym_mutex_lock(&registry_lock);
+    if (t->prev != NULL) t->prev->next = t->next;
+    else threads = t->next;
+    if (t->next != NULL) t->next->prev = t->prev;
+    pym_mutex_unlock(&registry_lock);
+}
+
+/* ---- the GIL --------------------------------------------------------------- */
+#if defined(PYM_MODE_GIL)
+
+static struct {
+    pthread_mutex_t mutex;
+    pthread_cond_t cond;          /* the GIL was released */
+    pthread_cond_t switched;      /* another thread took it */
+    bool locked;
+    uint64_t switch_number;
+    int drop_request;             /* atomic: a waiter asks the holder to drop it */
+    double interval;
+} gil = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, PTHREAD_COND_INITIALIZER,
+         false, 0, 0, 0.005};
+
+static struct timespec deadline_after(double seconds)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    long ns = ts.tv_nsec + (long)(seconds * 1e9);
+    ts.tv_sec += ns / 1000000000L;
+    ts.tv_nsec = ns % 1000000000L;
+    return ts;
+}
+
+static void take_gil(void)
+{
+    pthread_mutex_lock(&gil.mutex);
+    while (gil.locked) {
+        uint64_t seen = gil.switch_number;
+        struct timespec dl = deadline_after(gil.interval);
+        int rc = pthread_cond_timedwait(&gil.cond, &gil.mutex, &dl);
+        if (rc == ETIMEDOUT && gil.locked && gil.switch_number == seen)
+            __atomic_store_n(&gil.drop_request, 1, __ATOMIC_RELAXED);
+    }
+    gil.locked = true;
+    gil.switch_number++;
+    __atomic_store_n(&gil.drop_request, 0, __ATOMIC_RELAXED);
+    pthread_cond_signal(&gil.switched);
+    pthread_mutex_unlock(&gil.mutex);
+}
+
+/* `forced`: a waiter asked for the GIL, so wait until one has taken it. */
+static void drop_gil(bool forced)
+{
+    pthread_mutex_lock(&gil.mutex);
+    gil.locked = false;
+    uint64_t seen = gil.switch_number;
+    pthread_cond_signal(&gil.cond);
+    while (forced && gil.switch_number == seen && !gil.locked)
+        pthread_cond_wait(&gil.switched, &gil.mutex);
+    pthread_mutex_unlock(&gil.mutex);
+}
+
+void pym_set_switch_interval(double seconds)
+{
+    if (seconds > 0) gil.interval = seconds;
+}
+double pym_get_switch_interval(void) { return gil.interval; }
+
+static void mode_attach(void) { take_gil(); }
+static void mode_detach(void) { drop_gil(false); }
+static void mode_park(void) { drop_gil(false); }
+static void mode_unpark(void) { take_gil(); }
+
+void pym_safepoint(void)
+{
+    if (PYM_UNLIKELY(__atomic_load_n(&gil.drop_request, __ATOMIC_RELAXED))) {
+        drop_gil(true);
+        take_gil();
+    }
+}
+
+bool pym_stop_the_world(void) { return true; }
+void pym_start_the_world(void) {}
+
+/* ---- stop-the-world (threaded modes) ------------------------------------------ */
+#elif PYM_THREADED
+
+static struct {
+    pthread_mutex_t mutex;
+    pthread_cond_t cond;
+    int requested;   /* atomic: a collector waits for the others to park */
+    int running;     /* attached threads not parked */
+} stw = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, 0, 0};
+
+static double switch_interval = 0.005;
+void pym_set_switch_interval(double seconds)
+{
+    if (seconds > 0) switch_interval = seconds;
+}
+double pym_get_switch_interval(void) { return switch_interval; }
+
+static void mode_park(void)
+{
+    pthread_mutex_lock(&stw.mutex);
+    stw.running--;
+    pthread_cond_broadcast(&stw.cond);
+    pthread_mutex_unlock(&stw.mutex);
+}
+
+static void mode_unpark(void)
+{
+    pthread_mutex_lock(&stw.mutex);
+    while (stw.requested) pthread_cond_wait(&stw.cond, &stw.mutex);
+    stw.running++;
+    pthread_mutex_unlock(&stw.mutex);
+}
+
+static void mode_attach(void) { mode_unpark(); }
+static void mode_detach(void) { mode_park(); }
+
+#if defined(PYM_MODE_BIASED)
+static void merge_queue(void);
+#endif
+
+void pym_safepoint(void)
+{
+#if defined(PYM_MODE_BIASED)
+    if (current != NULL && __atomic_load_n(&current->queue_len, __ATOMIC_RELAXED)) merge_queue();
+#endif
+    if (PYM_UNLIKELY(__atomic_load_n(&stw.requested, __ATOMIC_ACQUIRE))) {
+        mode_park();
+        mode_unpark();
+    }
+}
+
+/* Waits until every other attached thread is parked.  False if another
+ * thread is stopping the world already: the caller parks instead. */
+bool pym_stop_the_world(void)
+{
+    pthread_mutex_lock(&stw.mutex);
+    if (stw.requested) {
+        pthread_mutex_unlock(&stw.mutex);
+        return false;
+    }
+    __atomic_store_n(&stw.requested, 1, __ATOMIC_RELEASE);
+    while (stw.running > 1) pthread_cond_wait(&stw.cond, &stw.mutex);
+    pthread_mutex_unlock(&stw.mutex);
+    return true;
+}
+
+void pym_start_the_world(void)
+{
+    pthread_mutex_lock(&stw.mutex);
+    __atomic_store_n(&stw.requested, 0, __ATOMIC_RELEASE);
+    pthread_cond_broadcast(&stw.cond);
+    pthread_mutex_unlock(&stw.mutex);
+}
+
+/* ---- striped container locks ---- */
+#define STRIPES 256
+static pym_mutex stripes[STRIPES];
+static pthread_once_t stripes_once = PTHREAD_ONCE_INIT;
+static void stripes_init(void)
+{
+    pthread_mutexattr_t attr;
+    pthread_mutexattr_init(&attr);
+    pthread_mutexattr_settype(&attr, PTHREAD_MUTEX_RECURSIVE);
+    for (int i = 0; i < STRIPES; i++) pthread_mutex_init(&stripes[i], &attr);
+    pthread_mutexattr_destroy(&attr);
+}
+static pym_mutex *stripe_of(const pym_object *o)
+{
+    uint64_t h = (uint64_t)(uintptr_t)o * UINT64_C(0x9E3779B97F4A7C15);
+    return &stripes[h >> 56];
+}
+static PYM_THREAD_LOCAL int locks_held;
+void pym_obj_lock(const pym_object *o)
+{
+    pthread_once(&stripes_once, stripes_init);
+    pym_mutex_lock(stripe_of(o));
+    locks_held++;
+}
+void pym_obj_unlock(const pym_object *o)
+{
+    locks_held--;
+    pym_mutex_unlock(stripe_of(o));
+}
+bool pym_thread_holds_locks(void) { return locks_held > 0; }
+
+#else  /* boehm */
+void pym_set_switch_interval(double seconds) { (void)seconds; }
+double pym_get_switch_interval(void) { return 0.005; }
+static void mode_attach(void) {}
+static void mode_detach(void) {}
+static void mode_park(void) {}
+static void mode_unpark(void) {}
+void pym_safepoint(void) {}
+bool pym_stop_the_world(void) { return true; }
+void pym_start_the_world(void) {}
+#endif
+
+#if !PYM_THREADED
+bool pym_thread_holds_locks(void) { return false; }
+#endif
+
+/* ---- biased reference counting (PEP 703) ------------------------------------ */
+#if defined(PYM_MODE_BIASED)
+/* ob_ref_shared holds other threads' count shifted left by 2; the low bits
+ * say what the object is waiting for. */
+#define SHARED_QUEUED 1  /* queued to its owner: the count may go negative */
+#define SHARED_MERGED 2  /* owner gave it up: the shared count is the count */
+#define SHARED_SHIFT 2
+
+static tstate *owner_of(uintptr_t tid)
+{
+    for (tstate *t = threads; t != NULL; t = t->next)
+        if (t->tid == tid) return t;
+    return NULL;
+}
+
+/* Merges local and shared counts into the shared one and gives up
+ * ownership; deallocates when the total is zero.  `extra` is added first. */
+static void merge_counts(pym_object *o, int64_t extra)
+{
+    int64_t shared = __atomic_load_n(&o->ob_ref_shared, __ATOMIC_ACQUIRE);
+    int64_t merged;
+    do {
+        int64_t total = (shared >> SHARED_SHIFT) + o->ob_ref_local + extra;
+        merged = (total << SHARED_SHIFT) | SHARED_MERGED;
+    } while (!__atomic_compare_exchange_n(&o->ob_ref_shared, &shared, merged, false,
+                                          __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE));
+    __atomic_store_n(&o->ob_ref_local, 0, __ATOMIC_RELAXED);
+    __atomic_store_n(&o->ob_tid, 0, __ATOMIC_RELEASE);
+    if ((merged >> SHARED_SHIFT) == 0) pym__dealloc(o);
+}
+
+static void queue_to_owner(pym_object *o)
+{
+    pym_mutex_lock(&registry_lock);
+    tstate *t = owner_of(__atomic_load_n(&o->ob_tid, __ATOMIC_ACQUIRE));
+    if (t != NULL) {
+        pym_mutex_lock(&t->queue_lock);
+        if (t->queue_len == t->queue_cap) {
+            size_t cap = t->queue_cap ? t->queue_cap * 2 : 64;
+            pym_object **q = realloc(t->queue, cap * sizeof *q);
+            if (q != NULL) {
+                t->queue = q;
+                t->queue_cap = cap;
+            }
+        }
+        bool queued = t->queue_len < t->queue_cap;
+        if (queued) t->queue[__atomic_fetch_add(&t->queue_len, 1, __ATOMIC_RELAXED)] = o;
+        pym_mutex_unlock(&t->queue_lock);
+        pym_mutex_unlock(&registry_lock);
+        if (queued) return;
+    } else {
+        pym_mutex_unlock(&registry_lock);
+    }
+    /* No owner to hand it to (it detached): nobody writes the local count
+     * any more, so merge here. */
+    merge_counts(o, 0);
+}
+
+static void merge_queue(void)
+{
+    tstate *t = current;
+    pym_mutex_lock(&t->queue_lock);
+    pym_object **q = t->queue;
+    size_t n = t->queue_len;
+    t->queue = NULL;
+    t->queue_len = t->queue_cap = 0;
+    pym_mutex_unlock(&t->queue_lock);
+    for (size_t i = 0; i < n; i++) merge_counts(q[i], 0);
+    free(q);
+}
+
+void pym__decref_shared(pym_object *o)
+{
+    int64_t shared = __atomic_load_n(&o->ob_ref_shared, __ATOMIC_RELAXED);
+    int64_t next;
+    bool queue;
+    do {
+        queue = shared == 0;  /* would go negative while the owner holds the rest */
+        next = queue ? SHARED_QUEUED - (1 << SHARED_SHIFT) : shared - (1 << SHARED_SHIFT);
+    } while (!__atomic_compare_exchange_n(&o->ob_ref_shared, &shared, next, false,
+                                          __ATOMIC_ACQ_REL, __ATOMIC_RELAXED));
+    if (queue) queue_to_owner(o);
+    else if (next == SHARED_MERGED) pym__dealloc(o);
+}
+
+/* The owner dropped its last local reference.  If no other thread holds
+ * one, claim the death by swinging the shared word from 0 to MERGED (a
+ * concurrent pym__try_incref then fails); otherwise give up ownership. */
+static bool release_local(pym_object *o)
+{
+    int64_t zero = 0;
+    if (__atomic_compare_exchange_n(&o->ob_ref_shared, &zero, SHARED_MERGED, false,
+                                    __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
+        return true;
+    int64_t shared = zero, merged;
+    do {
+        merged = ((shared >> SHARED_SHIFT) << SHARED_SHIFT) | SHARED_MERGED;
+    } while (!__atomic_compare_exchange_n(&o->ob_ref_shared, &shared, merged, false,
+                                          __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE));
+    __atomic_store_n(&o->ob_tid, 0, __ATOMIC_RELEASE);
+    return (merged >> SHARED_SHIFT) == 0;
+}
+
+void pym__decref_local_zero(pym_object *o)
+{
+    if (release_local(o)) pym__dealloc(o);
+}
+
+bool pym__drop_temp(pym_object *o)
+{
+    uint32_t n = o->ob_ref_local - 1;
+    __atomic_store_n(&o->ob_ref_local, n, __ATOMIC_RELAXED);
+    return n == 0 && release_local(o);
+}
+
+bool pym__try_incref(pym_object *o)
+{
+    if (pym__immortal(o)) return true;
+    if (o->ob_tid == pym__thread_id() && o->ob_ref_local > 0) {
+        __atomic_store_n(&o->ob_ref_local, o->ob_ref_local + 1, __ATOMIC_RELAXED);
+        return true;
+    }
+    int64_t shared = __atomic_load_n(&o->ob_ref_shared, __ATOMIC_RELAXED);
+    do {
+        if (shared == SHARED_MERGED) return false;  /* merged with a zero count */
+    } while (!__atomic_compare_exchange_n(&o->ob_ref_shared, &shared,
+                                          shared + (1 << SHARED_SHIFT), true,
+                                          __ATOMIC_ACQUIRE, __ATOMIC_RELAXED));
+    return true;
+}
+#endif
+
+/* ---- attach, detach, allow-threads ---------------------------------------------- */
+
+int pym_thread_attach(void)
+{
+    tstate *t = tstate_get();
+    if (t == NULL) {
+        pym_err_nomemory();
+        return -1;
+    }
+    if (t->attached++ > 0) return 0;
+    registry_add(t);
+    mode_attach();
+    return 0;
+}
+
+void pym_thread_detach(void)
+{
+    tstate *t = current;
+    if (t == NULL || t->attached == 0 || --t->attached > 0) return;
+#if defined(PYM_MODE_BIASED)
+    merge_queue();
+#endif
+    mode_detach();
+    registry_remove(t);
+#if defined(PYM_MODE_BIASED)
+    pthread_mutex_destroy(&t->queue_lock);
+#endif
+    free(t);
+    current = NULL;
+}
+
+void pym_allow_threads_begin(void)
+{
+#if defined(PYM_MODE_BIASED)
+    if (current != NULL && current->queue_len) merge_queue();
+#endif
+    mode_park();
+}
+
+void pym_allow_threads_end(void) { mode_unpark(); }
+
+void pym_thread_init(void) { pym_thread_attach(); }
+void pym_thread_fini(void) { pym_thread_detach(); }
