@@ -57,7 +57,7 @@ EX_SRC   := $(wildcard examples/*.c)
 EX_BIN   := $(EX_SRC:examples/%.c=$(B)/examples/%)
 HEADERS  := $(wildcard include/*.h include/pym/*.h runtime/internal/*.h)
 
-.PHONY: all lib tests examples test test-mode check demo bench valgrind sanitize \
+.PHONY: all lib tests examples test test-mode check demo bench bench-contention valgrind sanitize \
         tsan install deps clean clang-check
 
 all: lib
@@ -135,6 +135,9 @@ $(B)/bench/%: bench/%.c $(B)/libpym.a
 
 bench: deps $(B)/bench/objects
 	@$(B)/bench/objects
+
+bench-contention: deps
+	@bash bench/contention.sh
 
 # ---- install, deps, clean --------------------------------------------------
 install: lib

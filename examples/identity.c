@@ -133,7 +133,7 @@ static void interning(void)
     stop(5, "Interning makes equal strings one object");
     pym_object *s1 = pym_str_new("hello world"), *s2 = pym_str_new("hello world");
     check(s1 && s2, "str");
-    side("s1 = ''.join(...); s2 = ...; s1 is s2", "%s", yes(pym_is(s1, s2)));
+    side("s1 = x + y; s2 = x + y; s1 is s2", "%s", yes(pym_is(s1, s2)));
     pym_object *i1 = pym_str_intern(s1), *i2 = pym_str_intern(s2);
     side("sys.intern(s1) is sys.intern(s2)", "%s", yes(pym_is(i1, i2)));
     pym_object *c1 = pym_str_new("a"), *c2 = pym_str_new("a");
@@ -142,7 +142,7 @@ static void interning(void)
     pym_object *t1 = pym_tuple_new(2, items), *t2 = pym_tuple_new(2, items);
     pym_object *ti1 = pym_tuple_intern(t1), *ti2 = pym_tuple_intern(t2);
     check(ti1 && ti2, "tuple intern");
-    side("t1 is t2 / intern(t1) is intern(t2)", "%s / %s", yes(pym_is(t1, t2)), yes(pym_is(ti1, ti2)));
+    side("t1 = t2 = ('a', s1): t1 is t2", "%s; interned: %s", yes(pym_is(t1, t2)), yes(pym_is(ti1, ti2)));
     why("an intern table maps each value to one canonical object, so identity\n"
         "        checks can stand in for comparisons.  pym's tables hold their entries\n"
         "        weakly: when the last outside reference goes, so does the entry.");
@@ -177,8 +177,7 @@ typedef struct noisy {
 
 static void noisy_destroy(pym_object *self)
 {
-    printf("   %-41s      (destroy: %s is gone, at this very line)\n", "",
-           ((noisy *)self)->name);
+    printf("destroy ran: %s is gone, during this very statement", ((noisy *)self)->name);
 }
 
 static const pym_type noisy_type = {
@@ -197,10 +196,11 @@ static void destruction(void)
     pym_object *w = pym_weakref_new(o, NULL);
     check(w != NULL, "weakref");
     pym_object *seen = pym_weakref_get(w);
-    side("obj = Noisy(); w = weakref.ref(obj)", "w() is obj: %s", yes(pym_is(seen, o)));
+    side("obj = Noisy(); w = ref(obj)", "w() is obj: %s", yes(pym_is(seen, o)));
     pym_decref(seen);
-    side("del obj", "%s", "");
+    printf("   >>> %-34s pym: ", "del obj");
     pym_decref(o);
+    printf("\n");
     seen = pym_weakref_get(w);
     side("w()", "%s", seen ? "the object" : "None");
     why("refcounting frees deterministically: no pause, no waiting for a\n"
@@ -214,8 +214,8 @@ static void cycles(void)
     size_t before = pym_live_objects();
     pym_object *a = pym_list_new();
     check(a && pym_list_append(a, a) == 0, "append");
-    side("a = []; a.append(a); del a", "%s", "");
     pym_decref(a);
+    side("a = []; a.append(a); del a", "%s", "(nothing happens)");
     side("(still alive?)", "%zu object(s) kept alive by the cycle", pym_live_objects() - before);
     size_t found = pym_gc_collect(2);
     side("gc.collect()", "%zu", found);

@@ -187,6 +187,14 @@ void pym_allow_threads_end(void);
 void pym_safepoint(void);
 void pym_set_switch_interval(double seconds);
 double pym_get_switch_interval(void);
+/* Biased mode's bookkeeping (zeros in the other modes): objects another
+ * thread queued to their owner because their shared count would have gone
+ * negative, and merges of local and shared counts (queue merges and owners
+ * giving an object up). */
+typedef struct {
+    size_t queued, merged;
+} pym_refcount_stats;
+void pym_get_refcount_stats(pym_refcount_stats *out);
 
 #ifdef __cplusplus
 }

@@ -100,6 +100,16 @@ static size_t list_size(const pym_gc_head *h)
     return n;
 }
 
+/* Objects a program can see: runtime-internal ones (list storage) are
+ * bookkeeping, not objects the program made, so counts leave them out. */
+static size_t visible_size(pym_gc_head *h)
+{
+    size_t n = 0;
+    for (pym_gc_head *g = h->next; g != h; g = g->next)
+        n += !(pym_gc_object_of(g)->ob_type->flags & PYM_TYPE_HIDDEN);
+    return n;
+}
+
 static inline pym_object *obj(pym_gc_head *g) { return pym_gc_object_of(g); }
 static inline bool collecting(const pym_object *o)
 {
@@ -113,14 +123,16 @@ static void collect_generations(void);
 /* Guards the generation lists and counts in the threaded modes. */
 static pym_mutex gc_lock = PYM_MUTEX_INIT;
 
+static inline bool hidden(const pym_object *o) { return (o->ob_type->flags & PYM_TYPE_HIDDEN) != 0; }
+
+/* Runtime-internal objects (list storage) are allocated in the middle of
+ * mutations, where no user code may run: they neither count as
+ * allocations nor start a collection. */
 void pym_gc_link_new(pym_object *o)
 {
-    /* Runtime-internal objects are allocated in the middle of mutations
-     * (list storage), where no user code may run: they never start a
-     * collection, they only count towards the next one. */
     pym_rt_lock(&gc_lock);
-    bool due = ++gc.gens[0].count > gc.gens[0].threshold && gc.gens[0].threshold > 0 &&
-               gc.enabled && !gc.collecting && !(o->ob_type->flags & PYM_TYPE_HIDDEN);
+    bool due = !hidden(o) && ++gc.gens[0].count > gc.gens[0].threshold &&
+               gc.gens[0].threshold > 0 && gc.enabled && !gc.collecting;
     pym_rt_unlock(&gc_lock);
     if (due && !pym_err_occurred() && !pym_thread_holds_locks()) collect_generations();
     pym_rt_lock(&gc_lock);
@@ -135,7 +147,7 @@ void pym_gc_unlink(pym_object *o)
     if (g->next != NULL) {
         list_remove(g);
         pym_flag_clear(o, PYM_OBF_COLLECTING | PYM_OBF_UNREACHABLE);
-        if (gc.gens[0].count > 0) gc.gens[0].count--;
+        if (!hidden(o) && gc.gens[0].count > 0) gc.gens[0].count--;
     }
     pym_rt_unlock(&gc_lock);
 }
@@ -402,7 +414,7 @@ static size_t collect(int generation)
     size_t found = handle_weakrefs(&unreachable);
     finalize_garbage(&unreachable);
     handle_resurrected(&unreachable, &final, old);
-    found += list_size(&final);
+    found += visible_size(&final);
     clear_late_weakrefs(&final);
     delete_garbage(&final, old);
 
@@ -554,7 +566,7 @@ void pym_gc_freeze(void)
 
 void pym_gc_unfreeze(void) { list_merge(&gc.permanent, &gc.gens[NGEN - 1].head); }
 
-size_t pym_gc_get_freeze_count(void) { return list_size(&gc.permanent); }
+size_t pym_gc_get_freeze_count(void) { return visible_size(&gc.permanent); }
 
 /* ---- introspection ---------------------------------------------------------- */
 

@@ -281,6 +281,8 @@ bool pym_thread_holds_locks(void) { return false; }
 #define SHARED_MERGED 2  /* owner gave it up: the shared count is the count */
 #define SHARED_SHIFT 2
 
+static size_t n_queued, n_merged;  /* pym_get_refcount_stats */
+
 static tstate *owner_of(uintptr_t tid)
 {
     for (tstate *t = threads; t != NULL; t = t->next)
@@ -301,11 +303,13 @@ static void merge_counts(pym_object *o, int64_t extra)
                                           __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE));
     __atomic_store_n(&o->ob_ref_local, 0, __ATOMIC_RELAXED);
     __atomic_store_n(&o->ob_tid, 0, __ATOMIC_RELEASE);
+    __atomic_fetch_add(&n_merged, 1, __ATOMIC_RELAXED);
     if ((merged >> SHARED_SHIFT) == 0) pym__dealloc(o);
 }
 
 static void queue_to_owner(pym_object *o)
 {
+    __atomic_fetch_add(&n_queued, 1, __ATOMIC_RELAXED);
     pym_mutex_lock(&registry_lock);
     tstate *t = owner_of(__atomic_load_n(&o->ob_tid, __ATOMIC_ACQUIRE));
     if (t != NULL) {
@@ -373,6 +377,7 @@ static bool release_local(pym_object *o)
     } while (!__atomic_compare_exchange_n(&o->ob_ref_shared, &shared, merged, false,
                                           __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE));
     __atomic_store_n(&o->ob_tid, 0, __ATOMIC_RELEASE);
+    __atomic_fetch_add(&n_merged, 1, __ATOMIC_RELAXED);
     return (merged >> SHARED_SHIFT) == 0;
 }
 
@@ -403,6 +408,14 @@ bool pym__try_incref(pym_object *o)
                                           __ATOMIC_ACQUIRE, __ATOMIC_RELAXED));
     return true;
 }
+
+void pym_get_refcount_stats(pym_refcount_stats *out)
+{
+    out->queued = __atomic_load_n(&n_queued, __ATOMIC_RELAXED);
+    out->merged = __atomic_load_n(&n_merged, __ATOMIC_RELAXED);
+}
+#else
+void pym_get_refcount_stats(pym_refcount_stats *out) { *out = (pym_refcount_stats){0, 0}; }
 #endif
 
 /* ---- attach, detach, allow-threads ---------------------------------------------- */

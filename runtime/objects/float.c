@@ -14,16 +14,36 @@ typedef struct pym_float {
     double value;
 } pym_float;
 
-/* Integral values hash like the equal int (Python's rule); others hash
- * their bit pattern. */
+/* Python's numeric hash of a double: the value reduced modulo the prime
+ * 2^61 - 1, computed exactly from the mantissa 28 bits at a time, so every
+ * integral float hashes like the equal int and 0.5 like its fraction. */
+#define HASH_BITS 61
+#define HASH_MOD ((UINT64_C(1) << HASH_BITS) - 1)
+
+static uint64_t rotate_mod(uint64_t x, int e)
+{
+    return ((x << e) & HASH_MOD) | x >> (HASH_BITS - e);
+}
+
 int64_t pym_hash_double(double v)
 {
     if (isnan(v)) return 0;
     if (isinf(v)) return v > 0 ? 314159 : -314159;
-    if (v == floor(v) && fabs(v) < 9.2e18) return pym_hash_int((int64_t)v);
-    uint64_t bits;
-    memcpy(&bits, &v, sizeof bits);
-    int64_t h = (int64_t)(bits ^ (bits >> 29)) & (((int64_t)1 << 61) - 1);
+    int e;
+    double m = frexp(fabs(v), &e);
+    uint64_t x = 0;
+    while (m != 0.0) {
+        x = rotate_mod(x, 28);
+        m *= 268435456.0;  /* 2^28 */
+        e -= 28;
+        uint64_t y = (uint64_t)m;
+        m -= (double)y;
+        x += y;
+        if (x >= HASH_MOD) x -= HASH_MOD;
+    }
+    e = e >= 0 ? e % HASH_BITS : HASH_BITS - 1 - ((-1 - e) % HASH_BITS);
+    x = rotate_mod(x, e);
+    int64_t h = v < 0 ? -(int64_t)x : (int64_t)x;
     return h == -1 ? -2 : h;
 }
 

@@ -1,0 +1,133 @@
+/* contention.c: what refcounting costs under threads, per mode.
+ *
+ * Runs each workload with 1, 2, 4 and 8 threads and prints one CSV row per
+ * run: mode,workload,threads,ops,seconds,mops.  bench/contention.sh runs it
+ * for every mode's build and turns the rows into tables and a plot.
+ *
+ * Workloads (one "op" is one incref+decref pair, or one tuple built and
+ * freed):
+ *   private         each thread counts references to its own object
+ *   shared          every thread counts references to one mortal object
+ *   shared-immortal every thread counts references to an immortal object
+ *   tuple-churn     each thread builds and frees 2-tuples of a shared immortal
+ *                   int and a private int, as interpreter code does all day */
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <pym.h>
+
+#define SAFEPOINT_EVERY 1024
+
+typedef struct worker {
+    pthread_t thread;
+    pym_object *target;   /* the object this thread hammers */
+    long ops;
+    int workload;
+} worker;
+
+enum { PRIVATE, SHARED, SHARED_IMMORTAL, TUPLE_CHURN, NWORKLOADS };
+static const char *const names[NWORKLOADS] = {"private", "shared", "shared-immortal", "tuple-churn"};
+
+static pthread_barrier_t start_line;
+
+/* Keeps the compiler from merging or dropping the pair. */
+static inline void barrier(pym_object *o) { __asm__ volatile("" : : "r"(o) : "memory"); }
+
+static void count_refs(pym_object *o, long ops)
+{
+    for (long i = 0; i < ops; i++) {
+        pym_incref(o);
+        barrier(o);
+        pym_decref(o);
+        if ((i & (SAFEPOINT_EVERY - 1)) == 0) pym_safepoint();
+    }
+}
+
+static void churn_tuples(pym_object *shared_int, long ops)
+{
+    pym_object *mine = pym_int_new(100000 + (long)(uintptr_t)&mine % 1000);
+    for (long i = 0; i < ops; i++) {
+        pym_object *t = pym_tuple_pack(2, shared_int, mine);
+        barrier(t);
+        pym_decref(t);
+        if ((i & (SAFEPOINT_EVERY - 1)) == 0) pym_safepoint();
+    }
+    pym_decref(mine);
+}
+
+static void *run_worker(void *arg)
+{
+    worker *w = arg;
+    pym_thread_attach();
+    pym_object *own = w->workload == PRIVATE ? pym_list_new() : NULL;
+    pym_allow_threads_begin();
+    pthread_barrier_wait(&start_line);
+    pym_allow_threads_end();
+    if (w->workload == TUPLE_CHURN) churn_tuples(w->target, w->ops);
+    else count_refs(own ? own : w->target, w->ops);
+    pym_xdecref(own);
+    pym_thread_detach();
+    return NULL;
+}
+
+static double now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+/* One run: `n` threads doing `ops` each; returns the wall time. */
+static double run(int workload, int n, long ops, pym_object *shared, pym_object *immortal)
+{
+    worker w[8];
+    pthread_barrier_init(&start_line, NULL, (unsigned)n + 1);
+    for (int i = 0; i < n; i++) {
+        w[i] = (worker){.target = workload == SHARED ? shared : immortal, .ops = ops,
+                        .workload = workload};
+        pthread_create(&w[i].thread, NULL, run_worker, &w[i]);
+    }
+    pym_allow_threads_begin();
+    pthread_barrier_wait(&start_line);
+    double t0 = now();
+    for (int i = 0; i < n; i++) pthread_join(w[i].thread, NULL);
+    double t = now() - t0;
+    pym_allow_threads_end();
+    pthread_barrier_destroy(&start_line);
+    return t;
+}
+
+int main(int argc, char **argv)
+{
+    long ops = argc > 1 ? atol(argv[1]) : 4000000;
+    int reps = argc > 2 ? atoi(argv[2]) : 3;
+    pym_init();
+    pym_object *shared = pym_list_new();
+    pym_object *immortal = pym_int_new(7);
+    static const int counts[] = {1, 2, 4, 8};
+    printf("mode,workload,threads,ops,seconds,mops\n");
+    for (int wl = 0; wl < NWORKLOADS; wl++) {
+        for (size_t c = 0; c < sizeof counts / sizeof counts[0]; c++) {
+            int n = counts[c];
+            long per = wl == TUPLE_CHURN ? ops / 4 : ops;
+            double best = 1e30;
+            for (int r = 0; r < reps; r++) {
+                double t = run(wl, n, per, shared, immortal);
+                if (t < best) best = t;
+            }
+            printf("%s,%s,%d,%ld,%.6f,%.2f\n", pym_mode(), names[wl], n, per * n, best,
+                   (double)(per * n) / best / 1e6);
+            fflush(stdout);
+        }
+    }
+    pym_refcount_stats st;
+    pym_get_refcount_stats(&st);
+    printf("# %s biased queue: %zu objects queued to their owner, %zu merges\n", pym_mode(),
+           st.queued, st.merged);
+    pym_decref(shared);
+    pym_fini();
+    return 0;
+}
