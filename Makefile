@@ -33,6 +33,13 @@ ifneq ($(SAN),)
 endif
 OPT ?= -O2
 
+ifeq ($(SAN),asan)
+  SAN_FLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+endif
+ifeq ($(SAN),tsan)
+  SAN_FLAGS := -fsanitize=thread -fno-omit-frame-pointer
+endif
+
 B        := build/$(VARIANT)
 WARN     := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes
 CFLAGS   ?= $(OPT) -g
@@ -41,12 +48,6 @@ ALLFLAGS := -std=c11 -D_GNU_SOURCE $(WARN) $(CFLAGS) $(SAN_FLAGS) -fPIC -pthread
 CORE_FLAGS := $(ALLFLAGS) -Iruntime -fvisibility=default
 LIBS     := $(MODE_LIBS) -pthread -lm
 
-ifeq ($(SAN),asan)
-  SAN_FLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
-endif
-ifeq ($(SAN),tsan)
-  SAN_FLAGS := -fsanitize=thread -fno-omit-frame-pointer
-endif
 
 LIB_SRC  := $(wildcard runtime/*.c runtime/objects/*.c)
 LIB_OBJ  := $(LIB_SRC:%.c=$(B)/obj/%.o)
@@ -87,8 +88,9 @@ $(B)/tests/%: tests/%.c $(SUPPORT) $(B)/libpym.a tests/support/*.h
 tests: $(TEST_BIN)
 
 # Runs every suite of one build (MODE/BACKEND/DEBUG as given).
+TEST_ENV ?=
 check: tests
-	@set -e; for t in $(TEST_BIN); do echo "== $$t"; $$t; done
+	@set -e; for t in $(TEST_BIN); do echo "== $$t"; env $(TEST_ENV) $$t; done
 
 VALGRIND := valgrind --tool=memcheck --leak-check=full --show-leak-kinds=definite,indirect,possible \
             --errors-for-leak-kinds=definite,indirect,possible --error-exitcode=99 -q
@@ -97,11 +99,12 @@ valgrind: tests
 	  PYM_MALLOC=malloc PYM_TEST_QUICK=1 $(VALGRIND) $$t; done
 
 sanitize:
-	$(MAKE) SAN=asan check PYM_MALLOC=malloc
+	$(MAKE) SAN=asan check TEST_ENV="PYM_MALLOC=malloc PYM_TEST_QUICK=1"
+	$(MAKE) SAN=asan MODE=biased check TEST_ENV="PYM_MALLOC=malloc PYM_TEST_QUICK=1"
 
 tsan:
-	$(MAKE) SAN=tsan MODE=atomic check
-	$(MAKE) SAN=tsan MODE=biased check
+	$(MAKE) SAN=tsan MODE=atomic check TEST_ENV="PYM_MALLOC=malloc PYM_TEST_QUICK=1"
+	$(MAKE) SAN=tsan MODE=biased check TEST_ENV="PYM_MALLOC=malloc PYM_TEST_QUICK=1"
 
 clang-check:
 	$(MAKE) CC=clang VARIANT_SUFFIX= OPT=-O1 B=build/clang-$(MODE) lib

@@ -4,19 +4,15 @@
  * raising one never allocates: MemoryError can always be reported. */
 #include <stdarg.h>
 #include <stdio.h>
+#include <string.h>
 
 #define PYM_BUILD_CORE 1
 #include "internal/error.h"
 #include "internal/thread.h"
 
-#define MESSAGE_MAX 256
+#define MESSAGE_MAX PYM_ERR_MESSAGE_MAX
 
-typedef struct {
-    pym_error kind;
-    char message[MESSAGE_MAX];
-} pending_error;
-
-static PYM_THREAD_LOCAL pending_error current;
+static PYM_THREAD_LOCAL pym_err_state current;
 
 static const char *const names[] = {
     [PYM_ERR_NONE] = "NoError",
@@ -48,11 +44,26 @@ void pym_err_clear(void)
 
 void pym_err_set(pym_error kind, const char *fmt, ...)
 {
+    /* Formatted aside first: the arguments may point into the current
+     * message (re-raising with more context). */
+    char buf[MESSAGE_MAX];
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(current.message, sizeof current.message, fmt, ap);
+    vsnprintf(buf, sizeof buf, fmt, ap);
     va_end(ap);
+    memcpy(current.message, buf, sizeof buf);
     current.kind = kind;
+}
+
+void pym_err_save(pym_err_state *saved)
+{
+    *saved = current;
+    pym_err_clear();
+}
+
+void pym_err_restore(const pym_err_state *saved)
+{
+    if (saved->kind != PYM_ERR_NONE) current = *saved;
 }
 
 void pym_err_print_unraisable(const char *where)

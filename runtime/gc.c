@@ -134,7 +134,7 @@ void pym_gc_link_new(pym_object *o)
     bool due = !hidden(o) && ++gc.gens[0].count > gc.gens[0].threshold &&
                gc.gens[0].threshold > 0 && gc.enabled && !gc.collecting;
     pym_rt_unlock(&gc_lock);
-    if (due && !pym_err_occurred() && !pym_thread_holds_locks()) collect_generations();
+    if (due && !pym_thread_holds_locks()) collect_generations();
     pym_rt_lock(&gc_lock);
     list_append(&gc.gens[0].head, pym_gc_head_of(o));
     pym_rt_unlock(&gc_lock);
@@ -147,8 +147,9 @@ void pym_gc_unlink(pym_object *o)
     if (g->next != NULL) {
         list_remove(g);
         pym_flag_clear(o, PYM_OBF_COLLECTING | PYM_OBF_UNREACHABLE);
-        if (!hidden(o) && gc.gens[0].count > 0) gc.gens[0].count--;
     }
+    /* Every GC allocation counted, tracked or not, so every death uncounts. */
+    if (!hidden(o) && gc.gens[0].count > 0) gc.gens[0].count--;
     pym_rt_unlock(&gc_lock);
 }
 
@@ -454,6 +455,8 @@ static pym_object *callback_info(int generation, size_t collected)
 static void invoke_callbacks(const char *phase, int generation, size_t collected)
 {
     if (gc.callbacks == NULL || pym_list_len(gc.callbacks) == 0) return;
+    pym_err_state saved;
+    pym_err_save(&saved);
     pym_object *snapshot = pym_list_copy(gc.callbacks);
     pym_object *info = callback_info(generation, collected);
     pym_object *name = pym_str_new(phase);
@@ -468,6 +471,7 @@ static void invoke_callbacks(const char *phase, int generation, size_t collected
     pym_xdecref(name);
     pym_xdecref(info);
     pym_xdecref(snapshot);
+    pym_err_restore(&saved);
 }
 
 /* In the threaded modes a collection stops the world: no other thread

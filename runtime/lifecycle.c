@@ -39,8 +39,9 @@ int pym_init(void)
 void pym_fini(void)
 {
     if (!running) return;
-    pym_object_release_immortals();
     pym_gc_fini();
+    pym_object_release_immortals();
+    pym_gc_fini();  /* what the immortals held may form cycles */
     pym_tuple_fini();
     pym_str_fini();
     pym_object_fini();

@@ -70,10 +70,16 @@ void pym_mem_fini(void)
     memset(&pools, 0, sizeof pools);
 }
 
-static void account(ptrdiff_t delta)
+static inline void account(ptrdiff_t delta)
 {
+#if PYM_THREADED
     __atomic_fetch_add(&allocated, (size_t)delta, __ATOMIC_RELAXED);
+#else
+    allocated += (size_t)delta;
+#endif
 }
+
+bool pym_mem_has_user_allocator(void) { return user_fn != NULL; }
 
 static void *system_realloc(void *p, size_t old_n, size_t new_n)
 {

@@ -189,7 +189,12 @@ void pym_object_free(pym_object *o)
     live_add(o->ob_type, -1);
 #if PYM_DEBUG
     debug_unregister(o);
-    debug_quarantine(o, block, size);
+    /* A user allocator (a fault injector, say) must see every free. */
+    if (!pym_mem_has_user_allocator()) {
+        debug_quarantine(o, block, size);
+        return;
+    }
+    pym_mem_free(block, size);
 #else
     pym_mem_free(block, size);
 #endif
@@ -246,9 +251,12 @@ static void destroy_and_free(pym_object *o)
 
 void pym_object_finalize(pym_object *o)
 {
+    pym_err_state saved;
+    pym_err_save(&saved);
     pym_flag_set(o, PYM_OBF_FINALIZED);
     o->ob_type->finalize(o);
     pym_err_print_unraisable(pym_type_name(o));
+    pym_err_restore(&saved);
 }
 
 void pym__dealloc(pym_object *o)
@@ -297,19 +305,22 @@ void pym_object_init(void)
     live = 0;
 }
 
-/* Gives run-time immortals back to refcounting, newest first, so anything
- * they own is released normally. */
+/* Frees the run-time immortals at pym_fini, after the last collection.
+ * They may refer to one another, so every one is destroyed while all are
+ * still immortal (their decrefs of each other change nothing), and only
+ * then is any memory returned.  Oldest first: a program usually makes its
+ * long-lived roots immortal before what it hangs off them. */
 void pym_object_release_immortals(void)
 {
-    while (n_immortals > 0) {
-        pym_object *o = immortals[--n_immortals];
-        pym__set_count(o, 1);
-        if (pym_is_gc(o)) pym_gc_track(o);
-        pym_decref(o);
+    for (size_t i = 0; i < n_immortals; i++) {
+        pym_object *o = immortals[i];
+        if (pym_has_weakrefs(o)) pym_weakref_on_death(o);
+        if (o->ob_type->destroy) o->ob_type->destroy(o);
     }
+    for (size_t i = n_immortals; i-- > 0;) pym_object_free(immortals[i]);
     free(immortals);
     immortals = NULL;
-    cap_immortals = 0;
+    n_immortals = cap_immortals = 0;
 }
 
 void pym_object_fini(void)

@@ -40,6 +40,11 @@ int pym_number_equal(pym_object *a, pym_object *b)
 
 /* ---- equality, hash, repr, call ------------------------------------------- */
 
+/* Comparing nested containers recurses on the C stack; past this depth
+ * pym_equal fails with RuntimeError (Python's RecursionError). */
+#define EQUAL_MAX_NESTING 2000
+static PYM_THREAD_LOCAL int equal_nesting;
+
 int pym_equal(pym_object *a, pym_object *b)
 {
     if (a == NULL || b == NULL) {
@@ -49,7 +54,14 @@ int pym_equal(pym_object *a, pym_object *b)
     if (is_number(a) && is_number(b)) return pym_number_equal(a, b);
     if (a == b) return 1;
     if (a->ob_type != b->ob_type || a->ob_type->equal == NULL) return 0;
-    return a->ob_type->equal(a, b);
+    if (equal_nesting >= EQUAL_MAX_NESTING) {
+        pym_err_set(PYM_ERR_RUNTIME, "maximum recursion depth exceeded in comparison");
+        return -1;
+    }
+    equal_nesting++;
+    int r = a->ob_type->equal(a, b);
+    equal_nesting--;
+    return r;
 }
 
 int pym_hash(pym_object *o, int64_t *out)
@@ -148,7 +160,7 @@ pym_object *pym_strbuf_finish(pym_strbuf *b)
 /* Objects whose repr is in progress on this thread.  Reprs nest only as
  * deep as containers do, and that is rarely more than a few levels; the
  * fixed stack turns pathological depths into "..." instead of a crash. */
-#define REPR_DEPTH 1000
+#define REPR_DEPTH 2048  /* above REPR_MAX_NESTING: pym_repr fails first */
 static PYM_THREAD_LOCAL struct {
     pym_object *stack[REPR_DEPTH];
     int depth;

@@ -242,12 +242,15 @@ static void call_callback(pym_weakref *wr)
     pym_object *cb = wr->callback;
     wr->callback = NULL;
     if (cb == NULL) return;
+    pym_err_state saved;
+    pym_err_save(&saved);
     pym_object *args = pym_tuple_pack(1, &wr->ob_base);
     pym_object *r = args ? pym_call(cb, args) : NULL;
     pym_xdecref(r);
     pym_xdecref(args);
     pym_decref(cb);
     pym_err_print_unraisable("weakref callback");
+    pym_err_restore(&saved);
 }
 
 size_t pym_weakref_run_chain(pym_weakref_chain *chain)

@@ -38,7 +38,7 @@ static inline bool pym_is_gc(const pym_object *o)
 /* Link a new GC object into the youngest generation (counts an allocation,
  * may start an automatic collection first). */
 void pym_gc_link_new(pym_object *o);
-/* Unlink before destruction; no-op when untracked. */
+/* At death: unlinks if tracked, and uncounts the allocation. */
 void pym_gc_unlink(pym_object *o);
 void pym_gc_init(void);
 void pym_gc_fini(void);   /* collects everything and breaks what is left */

@@ -10,6 +10,7 @@
 #error "runtime/internal headers are private to pym's runtime"
 #endif
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "pym/config.h"
@@ -21,6 +22,7 @@ PYM_MUST_CHECK void *pym_mem_calloc(size_t n);
 PYM_MUST_CHECK void *pym_mem_realloc(void *p, size_t old_n, size_t new_n);
 void pym_mem_free(void *p, size_t n);
 
+bool pym_mem_has_user_allocator(void);
 void pym_mem_init(void);   /* reads PYM_MALLOC=malloc (bypass the pools) */
 void pym_mem_fini(void);   /* releases the pools' arenas */
 

@@ -63,7 +63,7 @@ void pym_object_free(pym_object *o);
 /* Bytes one object occupies, the words in front included. */
 size_t pym_object_size(const pym_object *o);
 void pym_object_init(void);
-void pym_object_release_immortals(void); /* pym_fini, before the last collection */
+void pym_object_release_immortals(void); /* pym_fini, after the collections */
 const char *pym_instance_class_name(const pym_object *inst);
 void pym_object_fini(void);
 

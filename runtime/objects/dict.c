@@ -196,7 +196,7 @@ static PYM_NOINLINE int key_matches(pym_dict *d, pym_object *stored, pym_object 
     pym_decref(stored);
     if (eq < 0) return IX_ERROR;
     if (d->version != version) return IX_RESTART;
-    return eq;
+    return eq != 0;
 }
 
 /* One probe over table `k`.  Returns the number of `key`'s entry (and in
@@ -355,13 +355,11 @@ static int dict_traverse(pym_object *self, pym_visit_fn visit, void *arg)
     return 0;
 }
 
+/* The collector's clear and the destructor.  No lock: a dying dict has no
+ * other user, and the collector runs with the other threads parked. */
 static void dict_clear_slot(pym_object *self)
 {
-    pym_dict *d = (pym_dict *)self;
-    dict_lock(d);
-    dict_keys *k = dict_detach(d);
-    dict_unlock(d);
-    keys_release(k);
+    keys_release(dict_detach((pym_dict *)self));
 }
 
 /* Appends "key: value" for entry `i` if it is live; the references are held
@@ -415,6 +413,7 @@ static int dict_entry_in(pym_dict *a, size_t i, pym_dict *b)
     int r = ix == IX_ERROR ? -1 : 0;
     if (bv != NULL) {
         r = pym_equal(av, bv);
+        if (r > 0) r = 1;
         pym_decref(bv);
     }
     pym_decref(key);
@@ -601,5 +600,10 @@ int pym_dict_set_str(pym_object *d, const char *key, pym_object *value)
 /* Removes every entry; the references are dropped after the dict is empty. */
 void pym_dict_clear(pym_object *d)
 {
-    if (as_dict(d) != NULL) dict_clear_slot(d);
+    pym_dict *dict = as_dict(d);
+    if (dict == NULL) return;
+    dict_lock(dict);
+    dict_keys *k = dict_detach(dict);
+    dict_unlock(dict);
+    keys_release(k);
 }

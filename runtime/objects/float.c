@@ -47,20 +47,47 @@ int64_t pym_hash_double(double v)
     return h == -1 ? -2 : h;
 }
 
-/* The shortest %g precision that reads back as the same double, with ".0"
- * added to integral values, as Python's repr(float). */
+/* The shortest digit string that reads back as `v`, and its decimal
+ * exponent: "%.*e" with the smallest precision that round-trips. */
+static int shortest_digits(double v, char *digits, int *exp10)
+{
+    char e[40];
+    for (int prec = 0; prec <= 17; prec++) {
+        snprintf(e, sizeof e, "%.*e", prec, v);
+        if (strtod(e, NULL) == v) break;
+    }
+    char *mark = strchr(e, 'e');
+    *exp10 = atoi(mark + 1);
+    int n = 0;
+    for (char *c = e; c < mark; c++)
+        if (*c >= '0' && *c <= '9') digits[n++] = *c;
+    while (n > 1 && digits[n - 1] == '0') n--;
+    digits[n] = '\0';
+    return n;
+}
+
+/* Python's repr(float): shortest round-trip digits, positional notation
+ * for exponents -4..15 (with ".0" on integral values), scientific
+ * notation ("1e+16", "1.5e-07") otherwise. */
 static pym_object *float_repr(pym_object *self)
 {
     double v = ((pym_float *)self)->value;
     if (isnan(v)) return pym_str_new("nan");
     if (isinf(v)) return pym_str_new(v > 0 ? "inf" : "-inf");
-    char buf[40];
-    for (int prec = 1; prec <= 17; prec++) {
-        snprintf(buf, sizeof buf, "%.*g", prec, v);
-        if (strtod(buf, NULL) == v) break;
-    }
-    if (strpbrk(buf, ".eni") == NULL) strcat(buf, ".0");
-    return pym_str_new(buf);
+    char digits[24], out[64];
+    int exp10, n = shortest_digits(v, digits, &exp10);
+    const char *sign = signbit(v) ? "-" : "";
+    static const char zeros[] = "0000000000000000";
+    if (exp10 < -4 || exp10 >= 16)
+        snprintf(out, sizeof out, "%s%c%s%se%c%02d", sign, digits[0], n > 1 ? "." : "",
+                 digits + 1, exp10 < 0 ? '-' : '+', abs(exp10));
+    else if (exp10 < 0)
+        snprintf(out, sizeof out, "%s0.%.*s%s", sign, -exp10 - 1, zeros, digits);
+    else if (n <= exp10 + 1)
+        snprintf(out, sizeof out, "%s%s%.*s.0", sign, digits, exp10 + 1 - n, zeros);
+    else
+        snprintf(out, sizeof out, "%s%.*s.%s", sign, exp10 + 1, digits, digits + exp10 + 1);
+    return pym_str_new(out);
 }
 
 static int float_hash(pym_object *self, int64_t *out)

@@ -92,14 +92,21 @@ int pym_setattr(pym_object *o, const char *name, pym_object *v)
     }
     pym_instance *in = as_instance(o, name);
     if (in == NULL) return -1;
-    if (in->dict == NULL) {
-        /* Allocating may run a collection, and a finalizer may give this
-         * instance a dict meanwhile: keep whichever exists first. */
-        pym_object *d = pym_dict_new();
-        if (d == NULL) return -1;
-        if (in->dict == NULL) in->dict = d;
-        else pym_decref(d);
+    if (in->dict != NULL) return pym_dict_set_str(in->dict, name, v);
+    /* The first attribute: build the dict with it, then install it, so a
+     * failure leaves the instance as it was.  Allocating may run a
+     * collection whose finalizer gives this instance a dict meanwhile. */
+    pym_object *d = pym_dict_new();
+    if (d == NULL) return -1;
+    if (pym_dict_set_str(d, name, v) < 0) {
+        pym_decref(d);
+        return -1;
     }
+    if (in->dict == NULL) {
+        in->dict = d;
+        return 0;
+    }
+    pym_decref(d);
     return pym_dict_set_str(in->dict, name, v);
 }
 

@@ -29,10 +29,18 @@
 #include "internal/object.h"
 #include "internal/thread.h"
 
+/* Small lists keep their items inside the storage object itself, so a new
+ * list of up to STORAGE_INLINE items costs two blocks (list, storage), as
+ * in CPython (list, item array); longer ones use a separate array, which
+ * grows with realloc. */
+#define STORAGE_INLINE 4
+
 typedef struct list_storage {
     PYM_OBJECT_HEAD
     size_t len, cap;
-    pym_object **items;   /* cap slots from pym_mem_*, NULL when cap == 0 */
+    pym_object **items;   /* `inline_items`, or cap slots from pym_mem_*, or
+                             NULL once cleared */
+    pym_object *inline_items[STORAGE_INLINE];
 } list_storage;
 
 typedef struct pym_list {
@@ -52,17 +60,29 @@ static int storage_traverse(pym_object *self, pym_visit_fn visit, void *arg)
     return 0;
 }
 
+static inline bool storage_is_inline(const list_storage *s)
+{
+    return s->items == s->inline_items;
+}
+
 /* Empties the storage before releasing anything, so code run by a dying
- * item never sees half-released slots. */
+ * item never sees half-released slots (inline items are moved out too:
+ * the storage may be refilled meanwhile). */
 static void storage_clear(pym_object *self)
 {
     list_storage *s = (list_storage *)self;
+    pym_object *moved[STORAGE_INLINE];
     pym_object **items = s->items;
     size_t len = s->len, cap = s->cap;
+    if (storage_is_inline(s)) {
+        memcpy(moved, items, len * sizeof *items);
+        items = moved;
+        cap = 0;
+    }
     s->items = NULL;
     s->len = s->cap = 0;
     for (size_t i = 0; i < len; i++) pym_decref(items[i]);
-    pym_mem_free(items, cap * sizeof *items);
+    if (cap > 0) pym_mem_free(items, cap * sizeof *items);
 }
 
 static const pym_type pym_list_storage_type = {
@@ -78,15 +98,37 @@ static const pym_type pym_list_storage_type = {
 static list_storage *storage_new(size_t cap)
 {
     pym_object **items = NULL;
-    if (cap > 0 && (items = pym_mem_alloc(cap * sizeof *items)) == NULL) return NULL;
+    if (cap > STORAGE_INLINE && (items = pym_mem_alloc(cap * sizeof *items)) == NULL)
+        return NULL;
     list_storage *s = (list_storage *)pym_object_alloc(&pym_list_storage_type, 0);
     if (s == NULL) {
         pym_mem_free(items, cap * sizeof *items);
         return NULL;
     }
+    if (items == NULL) {
+        items = s->inline_items;
+        cap = STORAGE_INLINE;
+    }
     s->items = items;
     s->cap = cap;
     return s;
+}
+
+/* Moves the items to an array of `cap` slots (cap >= len); on failure
+ * (MemoryError) the storage is unchanged. */
+static int storage_resize(list_storage *s, size_t cap)
+{
+    size_t size = cap * sizeof *s->items;
+    pym_object **items;
+    if (storage_is_inline(s) || s->items == NULL) {
+        if ((items = pym_mem_alloc(size)) == NULL) return -1;
+        if (s->len > 0) memcpy(items, s->items, s->len * sizeof *items);
+    } else if ((items = pym_mem_realloc(s->items, s->cap * sizeof *items, size)) == NULL) {
+        return -1;
+    }
+    s->items = items;
+    s->cap = cap;
+    return 0;
 }
 
 static inline bool storage_unshared(const list_storage *s)
@@ -110,9 +152,30 @@ static void list_clear(pym_object *self)
     if (s != NULL) pym_decref(&s->ob_base);
 }
 
+/* Callers hold the list's lock (or own the list outright). */
 static inline size_t list_size(const pym_list *l)
 {
     return l->storage ? l->storage->len : 0;
+}
+
+static size_t list_length(pym_list *l)
+{
+    pym_obj_lock(&l->ob_base);
+    size_t n = list_size(l);
+    pym_obj_unlock(&l->ob_base);
+    return n;
+}
+
+/* True when both lists use the same storage (so hold identical items). */
+static bool list_same_storage(pym_list *a, pym_list *b)
+{
+    pym_obj_lock(&a->ob_base);
+    list_storage *sa = a->storage;
+    pym_obj_unlock(&a->ob_base);
+    pym_obj_lock(&b->ob_base);
+    list_storage *sb = b->storage;
+    pym_obj_unlock(&b->ob_base);
+    return sa != NULL && sa == sb;
 }
 
 /* Inlined everywhere here: pym_is_list itself is an exported (and so
@@ -157,8 +220,8 @@ static int list_unshare(pym_list *l, size_t cap)
     list_storage *old = l->storage;
     list_storage *s = storage_new(cap);
     if (s == NULL) return -1;
-    memcpy(s->items, old->items, old->len * sizeof *s->items);
-    for (size_t i = 0; i < old->len; i++) pym_incref(s->items[i]);
+    pym_object **from = old->items, **to = s->items;
+    for (size_t i = 0, n = old->len; i < n; i++) to[i] = pym_incref(from[i]);
     s->len = old->len;
     l->storage = s;
     pym_decref(&old->ob_base);  /* another list still holds it: no code runs */
@@ -184,11 +247,7 @@ static PYM_NOINLINE int list_prepare(pym_list *l, size_t extra)
     }
     if (!storage_unshared(s)) return list_unshare(l, cap);
     if (need <= s->cap) return 0;
-    pym_object **items = pym_mem_realloc(s->items, s->cap * sizeof *items, cap * sizeof *items);
-    if (items == NULL) return -1;
-    s->items = items;
-    s->cap = cap;
-    return 0;
+    return storage_resize(s, cap);
 }
 
 /* After a pop: gives back most of the array once it is under a quarter
@@ -197,22 +256,15 @@ static PYM_NOINLINE int list_prepare(pym_list *l, size_t extra)
 static void list_maybe_shrink(list_storage *s)
 {
     if (s->cap <= 16 || s->len >= s->cap / 4 || pym_err_occurred()) return;
-    size_t cap = list_grown_cap(s->len);
-    pym_object **items = pym_mem_realloc(s->items, s->cap * sizeof *items, cap * sizeof *items);
-    if (items == NULL) {
-        pym_err_clear();
-        return;
-    }
-    s->items = items;
-    s->cap = cap;
+    if (storage_resize(s, list_grown_cap(s->len)) < 0) pym_err_clear();
 }
 
-/* ---- type slots: destroy, repr, equal ----------------------------------- */
+/* ---- repr, equality and the type ----------------------------------------- */
 
 static pym_object *list_repr(pym_object *self)
 {
     pym_list *l = (pym_list *)self;
-    if (list_size(l) == 0) return pym_str_new("[]");
+    if (list_length(l) == 0) return pym_str_new("[]");
     if (pym_repr_enter(self)) return pym_str_new("[...]");
     pym_strbuf b = {NULL, 0, 0, false};
     pym_strbuf_put(&b, "[", 1);
@@ -250,8 +302,8 @@ static int list_equal_items(pym_list *a, pym_list *b)
 static int list_equal(pym_object *a, pym_object *b)
 {
     pym_list *la = (pym_list *)a, *lb = (pym_list *)b;
-    if (list_size(la) != list_size(lb)) return 0;
-    if (a == b || (la->storage != NULL && la->storage == lb->storage)) return 1;
+    if (list_length(la) != list_length(lb)) return 0;
+    if (a == b || list_same_storage(la, lb)) return 1;
     if (equal_nesting >= EQUAL_MAX_NESTING) {
         pym_err_set(PYM_ERR_RUNTIME, "maximum recursion depth exceeded in comparison");
         return -1;
@@ -286,33 +338,37 @@ pym_object *pym_list_new(void)
 size_t pym_list_len(pym_object *l)
 {
     pym_list *lst = as_list(l);
-    if (lst == NULL) return 0;
-    pym_obj_lock(l);
-    size_t n = list_size(lst);
-    pym_obj_unlock(l);
-    return n;
+    return lst != NULL ? list_length(lst) : 0;
+}
+
+/* The error of a failed get: TypeError or IndexError; returns NULL. */
+static PYM_COLD void *list_get_error(pym_object *l)
+{
+    return is_list(l) ? pym_err_badindex("list") : pym_err_badtype("list", l);
 }
 
 /* pym_list_get: item i, BORROWED (valid while the list holds it); NULL with
  * IndexError past the end, TypeError if `l` is not a list. */
 pym_object *pym_list_get(pym_object *l, size_t i)
 {
-    pym_list *lst = as_list(l);
-    if (lst == NULL) return NULL;
-    pym_obj_lock(l);
-    list_storage *s = lst->storage;
-    pym_object *v = (s != NULL && i < s->len) ? s->items[i] : NULL;
-    pym_obj_unlock(l);
-    return v != NULL ? v : pym_err_badindex("list");
+    if (PYM_LIKELY(is_list(l))) {
+        pym_obj_lock(l);
+        list_storage *s = ((pym_list *)l)->storage;
+        if (PYM_LIKELY(s != NULL && i < s->len)) {
+            pym_object *v = s->items[i];
+            pym_obj_unlock(l);
+            return v;
+        }
+        pym_obj_unlock(l);
+    }
+    return list_get_error(l);
 }
 
 /* pym_list_get_ref: item i as a new reference; errors as pym_list_get. */
 pym_object *pym_list_get_ref(pym_object *l, size_t i)
 {
-    pym_list *lst = as_list(l);
-    if (lst == NULL) return NULL;
-    pym_object *v = list_item_ref(lst, i);
-    return v != NULL ? v : pym_err_badindex("list");
+    pym_object *v = is_list(l) ? list_item_ref((pym_list *)l, i) : NULL;
+    return v != NULL ? v : list_get_error(l);
 }
 
 static bool check_value(pym_object *v, const char *fn)
@@ -446,17 +502,10 @@ pym_object *pym_list_copy(pym_object *l)
     return &copy->ob_base;
 }
 
-/* pym_list_shares_storage: true iff `a` and `b` are lists pointing at the
- * same (non-empty-handed) storage, i.e. one is an unmodified copy of the
- * other.  A predicate: false, with no error, for non-lists. */
+/* pym_list_shares_storage: true iff `a` and `b` are lists using the same
+ * (non-NULL) storage: copies of each other that neither has written to
+ * since.  A predicate: false, with no error, for non-lists. */
 bool pym_list_shares_storage(pym_object *a, pym_object *b)
 {
-    if (!is_list(a) || !is_list(b)) return false;
-    pym_obj_lock(a);
-    list_storage *sa = ((pym_list *)a)->storage;
-    pym_obj_unlock(a);
-    pym_obj_lock(b);
-    list_storage *sb = ((pym_list *)b)->storage;
-    pym_obj_unlock(b);
-    return sa != NULL && sa == sb;
+    return is_list(a) && is_list(b) && list_same_storage((pym_list *)a, (pym_list *)b);
 }

@@ -111,6 +111,8 @@ static void str_static_init(static_str *s, size_t len, char c)
     str_hash_of((pym_str *)s);
 }
 
+/* pym_str_char: the shared string of ASCII character c (BORROWED,
+ * immortal), or NULL for c >= 128. */
 pym_object *pym_str_char(unsigned char c)
 {
     return c < 128 ? &char_strs[c].ob_base : NULL;
@@ -150,8 +152,34 @@ static inline void intern_lock_release(void)
 
 static inline size_t intern_home(int64_t hash) { return (size_t)hash & (interned.cap - 1); }
 
-/* The interned string equal to (p, n), or NULL.  In the threaded modes a
- * string whose count already reached zero is dying: it is skipped. */
+/* Takes a reference to a table entry unless it is dying.  In the threaded
+ * modes another thread may have dropped the last reference and be waiting
+ * for the table lock (held by the caller) to remove the entry; the GIL and
+ * boehm builds never see that.  Biased counts split the count in two and
+ * have no atomic "increment unless zero", so there the check is best effort:
+ * an owner dropping its last local reference at this very moment can still
+ * win the race (pym/object.h would need a pym__try_incref to close it). */
+static bool intern_try_incref(pym_object *o)
+{
+#if defined(PYM_MODE_ATOMIC)
+    uint32_t n = __atomic_load_n(&o->ob_refcnt, __ATOMIC_RELAXED);
+    do {
+        if (n == 0) return false;
+        if ((int32_t)n < 0) return true; /* immortal */
+    } while (!__atomic_compare_exchange_n(&o->ob_refcnt, &n, n + 1, true, __ATOMIC_RELAXED,
+                                          __ATOMIC_RELAXED));
+    return true;
+#elif defined(PYM_MODE_BIASED)
+    if (pym_refcount(o) == 0) return false;
+    pym_incref(o);
+    return true;
+#else
+    pym_incref(o);
+    return true;
+#endif
+}
+
+/* A new reference to the interned string equal to (p, n), or NULL. */
 static pym_str *intern_find(const char *p, size_t n, int64_t hash)
 {
     if (interned.cap == 0) return NULL;
@@ -159,7 +187,7 @@ static pym_str *intern_find(const char *p, size_t n, int64_t hash)
         intern_slot *sl = &interned.slots[i];
         if (sl->s == NULL) return NULL;
         if (sl->hash == hash && sl->s->len == n && memcmp(sl->s->data, p, n) == 0 &&
-            (!PYM_THREADED || pym_refcount(&sl->s->ob_base) > 0))
+            intern_try_incref(&sl->s->ob_base))
             return sl->s;
     }
 }
@@ -173,7 +201,7 @@ static void intern_place(intern_slot *slots, size_t cap, pym_str *s, int64_t has
 }
 
 /* Makes room for one more entry; -1 with MemoryError, table untouched. */
-static int intern_reserve(void)
+PYM_MUST_CHECK static int intern_reserve(void)
 {
     if ((interned.count + 1) * 4 <= interned.cap * 3) return 0;
     size_t cap = interned.cap ? interned.cap * 2 : 64;
@@ -203,6 +231,8 @@ static void intern_remove_at(size_t i)
     interned.count--;
 }
 
+/* pym_str_unintern: takes a dying interned string out of the table
+ * (str_destroy calls it); no-op for strings that are not interned. */
 void pym_str_unintern(pym_object *s)
 {
     if (!pym_flag(s, PYM_OBF_INTERNED)) return;
@@ -225,7 +255,7 @@ void pym_str_unintern(pym_object *s)
 
 /* A new heap str of n bytes (zeroed, NUL-terminated) for the caller to fill;
  * never a singleton, so only for lengths the caller knows are not shared. */
-static pym_str *str_alloc(size_t n)
+PYM_MUST_CHECK static pym_str *str_alloc(size_t n)
 {
     if (n > SIZE_MAX / 2) return pym_err_nomemory();
     pym_str *s = (pym_str *)pym_object_alloc(&pym_str_type, n + 1);
@@ -243,6 +273,9 @@ static pym_object *str_singleton(const char *p, size_t n)
     return NULL;
 }
 
+/* pym_str_new_len: a str of the nbytes at utf8 (copied, NULs allowed; not
+ * validated as UTF-8).  New reference; '' and one ASCII character give the
+ * shared singletons.  TypeError for NULL bytes with nbytes > 0. */
 pym_object *pym_str_new_len(const char *utf8, size_t nbytes)
 {
     if (utf8 == NULL && nbytes > 0) {
@@ -257,6 +290,8 @@ pym_object *pym_str_new_len(const char *utf8, size_t nbytes)
     return &s->ob_base;
 }
 
+/* pym_str_new: a str of the NUL-terminated utf8.  New reference;
+ * TypeError for NULL. */
 pym_object *pym_str_new(const char *utf8)
 {
     if (utf8 == NULL) {
@@ -266,7 +301,9 @@ pym_object *pym_str_new(const char *utf8)
     return pym_str_new_len(utf8, strlen(utf8));
 }
 
-/* Formats into a stack buffer first; only long results are formatted twice. */
+/* pym_str_from_format: a str made with printf-style fmt (new reference;
+ * ValueError if formatting fails).  Formats into a stack buffer first, so
+ * only results longer than it are formatted twice. */
 pym_object *pym_str_from_format(const char *fmt, ...)
 {
     char buf[256];
@@ -291,14 +328,18 @@ pym_object *pym_str_from_format(const char *fmt, ...)
 
 /* ---- accessors ------------------------------------------------------------- */
 
+/* pym_is_str: true for a str (NULL-tolerant). */
 bool pym_is_str(const pym_object *o) { return o != NULL && o->ob_type == &pym_str_type; }
 
+/* pym_str_cstr: the NUL-terminated bytes of s, BORROWED (valid while s
+ * lives); NULL with TypeError if s is not a str. */
 const char *pym_str_cstr(pym_object *s)
 {
     if (!pym_is_str(s)) return pym_err_badtype("str", s);
     return as_str(s)->data;
 }
 
+/* pym_str_len: the length of s in bytes; 0 with TypeError for a non-str. */
 size_t pym_str_len(pym_object *s)
 {
     if (!pym_is_str(s)) {
@@ -310,6 +351,8 @@ size_t pym_str_len(pym_object *s)
 
 /* ---- interning ------------------------------------------------------------- */
 
+/* pym_str_is_interned: true if s is the canonical string for its text
+ * (in the table, or a static singleton).  No error for non-strs: false. */
 bool pym_str_is_interned(pym_object *s)
 {
     return pym_is_str(s) && pym_flag(s, PYM_OBF_INTERNED | PYM_OBF_STATIC);
@@ -323,9 +366,7 @@ static pym_object *str_intern_impl(pym_str *s)
     int64_t hash = str_hash_of(s);
     intern_lock_acquire();
     pym_str *found = intern_find(s->data, s->len, hash);
-    if (found != NULL) {
-        pym_incref(&found->ob_base);
-    } else if (intern_reserve() == 0) {
+    if (found == NULL && intern_reserve() == 0) {
         intern_place(interned.slots, interned.cap, s, hash);
         interned.count++;
         pym_flag_set(&s->ob_base, PYM_OBF_INTERNED);
@@ -335,6 +376,9 @@ static pym_object *str_intern_impl(pym_str *s)
     return (pym_object *)found;
 }
 
+/* pym_str_intern: the canonical string equal to s (new reference), s
+ * itself if none was interned yet.  TypeError for a non-str, MemoryError if
+ * the table cannot grow. */
 pym_object *pym_str_intern(pym_object *s)
 {
     if (!pym_is_str(s)) return pym_err_badtype("str", s);
@@ -342,8 +386,9 @@ pym_object *pym_str_intern(pym_object *s)
     return str_intern_impl(as_str(s));
 }
 
-/* Looks the bytes up first, so interning a name that is already interned
- * allocates nothing. */
+/* pym_str_intern_cstr: the canonical string for utf8 (new reference).
+ * Looks the bytes up first, so a name that is already interned costs no
+ * allocation. */
 pym_object *pym_str_intern_cstr(const char *utf8)
 {
     if (utf8 == NULL) {
@@ -357,7 +402,6 @@ pym_object *pym_str_intern_cstr(const char *utf8)
     if (hash == -1) hash = -2;
     intern_lock_acquire();
     pym_str *found = intern_find(utf8, n, hash);
-    if (found != NULL) pym_incref(&found->ob_base);
     intern_lock_release();
     if (found != NULL) return &found->ob_base;
     pym_object *s = pym_str_new_len(utf8, n);
@@ -377,21 +421,40 @@ static char str_quote(const pym_str *s)
     return single && !dbl ? '"' : '\'';
 }
 
-/* Writes the escaped form of byte c into out (if not NULL); returns its length. */
+/* The escape for byte c that is a single letter after a backslash, or 0. */
+static char str_escape_letter(unsigned char c, char quote)
+{
+    switch (c) {
+    case '\\': return '\\';
+    case '\n': return 'n';
+    case '\r': return 'r';
+    case '\t': return 't';
+    default: return c == (unsigned char)quote ? quote : 0;
+    }
+}
+
+/* Writes byte c as repr shows it into out (when out is not NULL) and
+ * returns how many bytes that takes: 1, 2 (\n) or 4 (\xNN). */
 static size_t str_escape(unsigned char c, char quote, char *out)
 {
     static const char hex[] = "0123456789abcdef";
     char tmp[4];
-    size_t n = 0;
     char *o = out ? out : tmp;
-    if (c == '\\' || c == (unsigned char)quote) { o[n++] = '\\'; o[n++] = (char)c; }
-    else if (c == '\n') { o[n++] = '\\'; o[n++] = 'n'; }
-    else if (c == '\r') { o[n++] = '\\'; o[n++] = 'r'; }
-    else if (c == '\t') { o[n++] = '\\'; o[n++] = 't'; }
-    else if (c < 0x20 || c == 0x7f) {
-        o[n++] = '\\'; o[n++] = 'x'; o[n++] = hex[c >> 4]; o[n++] = hex[c & 15];
-    } else o[n++] = (char)c;
-    return n;
+    char letter = str_escape_letter(c, quote);
+    if (letter != 0) {
+        o[0] = '\\';
+        o[1] = letter;
+        return 2;
+    }
+    if (c < 0x20 || c == 0x7f) {
+        o[0] = '\\';
+        o[1] = 'x';
+        o[2] = hex[c >> 4];
+        o[3] = hex[c & 15];
+        return 4;
+    }
+    o[0] = (char)c; /* printable ASCII, or a byte of a UTF-8 sequence */
+    return 1;
 }
 
 /* Measures, then writes into a str of exactly the right size. */
@@ -449,14 +512,19 @@ const pym_type pym_str_type = {
 
 /* ---- lifecycle --------------------------------------------------------------- */
 
+/* pym_str_init: fills the static singletons and allocates the table now,
+ * so the first intern of a run does not leave a new block behind even when
+ * what it was for fails (if this allocation fails, the first intern does it). */
 void pym_str_init(void)
 {
     str_static_init(&empty_str, 0, '\0');
     for (int c = 0; c < 128; c++) str_static_init(&char_strs[c], 1, (char)c);
     memset(&interned, 0, sizeof interned);
+    if (intern_reserve() < 0) pym_err_clear();
 }
 
-/* Strings still alive now stay alive but are no longer interned. */
+/* pym_str_fini: frees the table.  Strings still alive now stay alive but
+ * are no longer interned (their destroy then has nothing to remove). */
 void pym_str_fini(void)
 {
     for (size_t i = 0; i < interned.cap; i++)

@@ -55,6 +55,7 @@ static static_tuple empty_tuple = {
     .n = 0,
 };
 
+/* pym_empty_tuple: (), BORROWED (immortal). */
 pym_object *pym_empty_tuple(void) { return &empty_tuple.ob_base; }
 
 /* ---- nesting guard --------------------------------------------------------- */
@@ -78,11 +79,12 @@ static inline void tuple_leave(void) { tuple_nesting--; }
 
 /* ---- construction -------------------------------------------------------------- */
 
+/* pym_is_tuple: true for a tuple (NULL-tolerant). */
 bool pym_is_tuple(const pym_object *o) { return o != NULL && o->ob_type == &pym_tuple_type; }
 
 /* A new tuple of n > 0 NULL items for the caller to fill (tracked already:
  * traverse and destroy accept NULL items). */
-static pym_tuple *tuple_alloc(size_t n)
+PYM_MUST_CHECK static pym_tuple *tuple_alloc(size_t n)
 {
     if (n > (SIZE_MAX - sizeof(pym_tuple)) / sizeof(pym_object *) / 2) return pym_err_nomemory();
     pym_tuple *t = (pym_tuple *)pym_object_alloc(&pym_tuple_type, n * sizeof(pym_object *));
@@ -97,6 +99,9 @@ static void *tuple_null_item(void)
     return NULL;
 }
 
+/* pym_tuple_new: a tuple of the n items (each increfed: nothing is
+ * stolen).  New reference; n == 0 gives the shared (); TypeError for a
+ * NULL items array or item. */
 pym_object *pym_tuple_new(size_t n, pym_object *const *items)
 {
     if (n == 0) return &empty_tuple.ob_base;
@@ -109,7 +114,9 @@ pym_object *pym_tuple_new(size_t n, pym_object *const *items)
     return &t->ob_base;
 }
 
-/* Fills straight from the arguments; a NULL argument discards the tuple. */
+/* pym_tuple_pack: a tuple of the n pym_object * arguments, as
+ * pym_tuple_new.  Fills straight from the arguments; a NULL argument
+ * discards the tuple (TypeError). */
 pym_object *pym_tuple_pack(size_t n, ...)
 {
     if (n == 0) return &empty_tuple.ob_base;
@@ -130,6 +137,7 @@ pym_object *pym_tuple_pack(size_t n, ...)
 
 /* ---- accessors ------------------------------------------------------------------- */
 
+/* pym_tuple_len: the item count; 0 with TypeError for a non-tuple. */
 size_t pym_tuple_len(pym_object *t)
 {
     if (!pym_is_tuple(t)) {
@@ -139,6 +147,8 @@ size_t pym_tuple_len(pym_object *t)
     return as_tuple(t)->n;
 }
 
+/* pym_tuple_get: item i, BORROWED (valid while t lives); NULL with
+ * IndexError past the end, TypeError for a non-tuple. */
 pym_object *pym_tuple_get(pym_object *t, size_t i)
 {
     if (!pym_is_tuple(t)) return pym_err_badtype("tuple", t);
@@ -336,10 +346,44 @@ static inline void intern_lock_release(void)
 #endif
 }
 
-static inline size_t intern_home(int64_t hash) { return (size_t)hash & (interned.cap - 1); }
+/* Multiplies carry entropy only upward, so tuple hashes vary most in their
+ * high bits: both halves are folded into the slot index. */
+static inline size_t slot_home(int64_t hash, size_t cap)
+{
+    uint64_t h = (uint64_t)hash;
+    return (size_t)(h ^ (h >> 32)) & (cap - 1);
+}
+static inline size_t intern_home(int64_t hash) { return slot_home(hash, interned.cap); }
 
-/* The interned tuple the same as t, NULL if none (*err set to -1 if the
- * comparison failed).  Dying entries are skipped in the threaded modes. */
+/* Takes a reference to a table entry unless it is dying.  In the threaded
+ * modes another thread may have dropped the last reference and be waiting
+ * for the table lock (held by the caller) to remove the entry; the GIL and
+ * boehm builds never see that.  Biased counts split the count in two and
+ * have no atomic "increment unless zero", so there the check is best effort:
+ * an owner dropping its last local reference at this very moment can still
+ * win the race (pym/object.h would need a pym__try_incref to close it). */
+static bool intern_try_incref(pym_object *o)
+{
+#if defined(PYM_MODE_ATOMIC)
+    uint32_t n = __atomic_load_n(&o->ob_refcnt, __ATOMIC_RELAXED);
+    do {
+        if (n == 0) return false;
+        if ((int32_t)n < 0) return true; /* immortal */
+    } while (!__atomic_compare_exchange_n(&o->ob_refcnt, &n, n + 1, true, __ATOMIC_RELAXED,
+                                          __ATOMIC_RELAXED));
+    return true;
+#elif defined(PYM_MODE_BIASED)
+    if (pym_refcount(o) == 0) return false;
+    pym_incref(o);
+    return true;
+#else
+    pym_incref(o);
+    return true;
+#endif
+}
+
+/* A new reference to the interned tuple the same as t, or NULL (*err set
+ * to -1 if a comparison failed). */
 static pym_tuple *intern_find(pym_tuple *t, int64_t hash, int *err)
 {
     *err = 0;
@@ -347,9 +391,9 @@ static pym_tuple *intern_find(pym_tuple *t, int64_t hash, int *err)
     for (size_t i = intern_home(hash);; i = (i + 1) & (interned.cap - 1)) {
         intern_slot *sl = &interned.slots[i];
         if (sl->t == NULL) return NULL;
-        if (sl->hash != hash || (PYM_THREADED && pym_refcount(&sl->t->ob_base) == 0)) continue;
+        if (sl->hash != hash) continue;
         int r = intern_same(&sl->t->ob_base, &t->ob_base);
-        if (r == 1) return sl->t;
+        if (r == 1 && intern_try_incref(&sl->t->ob_base)) return sl->t;
         if (r < 0) {
             *err = -1;
             return NULL;
@@ -359,14 +403,14 @@ static pym_tuple *intern_find(pym_tuple *t, int64_t hash, int *err)
 
 static void intern_place(intern_slot *slots, size_t cap, pym_tuple *t, int64_t hash)
 {
-    size_t i = (size_t)hash & (cap - 1);
+    size_t i = slot_home(hash, cap);
     while (slots[i].t != NULL) i = (i + 1) & (cap - 1);
     slots[i].t = t;
     slots[i].hash = hash;
 }
 
 /* Makes room for one more entry; -1 with MemoryError, table untouched. */
-static int intern_reserve(void)
+PYM_MUST_CHECK static int intern_reserve(void)
 {
     if ((interned.count + 1) * 4 <= interned.cap * 3) return 0;
     size_t cap = interned.cap ? interned.cap * 2 : 32;
@@ -410,7 +454,9 @@ static size_t intern_slot_of(pym_tuple *t, bool have_hash, int64_t hash)
     return interned.cap;
 }
 
-/* The hash is recomputed outside the lock (items' hash code may run).  It
+/* pym_tuple_unintern: takes a dying interned tuple out of the table
+ * (tuple_destroy calls it); no-op for tuples that are not interned.
+ * The hash is recomputed outside the lock (items' hash code may run).  It
  * is not trusted when an error is already pending (it must not be
  * overwritten) or the computation fails (an item's state changed under a
  * collector's clear); the address search then finds the entry. */
@@ -430,11 +476,17 @@ void pym_tuple_unintern(pym_object *t)
     intern_lock_release();
 }
 
+/* pym_tuple_is_interned: true if t is the canonical tuple for its value
+ * (in the table, or ()).  No error for non-tuples: false. */
 bool pym_tuple_is_interned(pym_object *t)
 {
     return pym_is_tuple(t) && pym_flag(t, PYM_OBF_INTERNED | PYM_OBF_STATIC);
 }
 
+/* pym_tuple_intern: the canonical tuple the same as t (new reference), t
+ * itself if none was interned yet.  TypeError for a non-tuple or a
+ * mutable item at any depth; MemoryError if the table cannot grow;
+ * RuntimeError past the nesting limit. */
 pym_object *pym_tuple_intern(pym_object *t)
 {
     if (!pym_is_tuple(t)) return pym_err_badtype("tuple", t);
@@ -444,9 +496,7 @@ pym_object *pym_tuple_intern(pym_object *t)
     int err;
     intern_lock_acquire();
     pym_tuple *found = intern_find(as_tuple(t), hash, &err);
-    if (found != NULL) {
-        pym_incref(&found->ob_base);
-    } else if (err == 0 && intern_reserve() == 0) {
+    if (found == NULL && err == 0 && intern_reserve() == 0) {
         intern_place(interned.slots, interned.cap, as_tuple(t), hash);
         interned.count++;
         pym_flag_set(t, PYM_OBF_INTERNED);
@@ -458,13 +508,16 @@ pym_object *pym_tuple_intern(pym_object *t)
 
 /* ---- lifecycle ------------------------------------------------------------------------ */
 
+/* pym_tuple_init: allocates the intern table now, as pym_str_init does. */
 void pym_tuple_init(void)
 {
     empty_tuple.gc.next = NULL;
     memset(&interned, 0, sizeof interned);
+    if (intern_reserve() < 0) pym_err_clear();
 }
 
-/* Tuples still alive now stay alive but are no longer interned. */
+/* pym_tuple_fini: frees the table.  Tuples still alive now stay alive
+ * but are no longer interned. */
 void pym_tuple_fini(void)
 {
     for (size_t i = 0; i < interned.cap; i++)
