@@ -104,18 +104,25 @@ static bool refill(size_t cls)
     return true;
 }
 
-static void *pool_alloc(size_t cls)
+/* The slow path: carve a new block from the class's chunk, refilling it
+ * when exhausted.  Kept out of line so the free-list path stays small. */
+static PYM_NOINLINE void *pool_carve(size_t cls)
+{
+    size_t sz = (cls + 1) << CLASS_SHIFT;
+    if (pools.bump_end[cls] - pools.bump[cls] < (ptrdiff_t)sz && !refill(cls)) return NULL;
+    void *p = pools.bump[cls];
+    pools.bump[cls] += sz;
+    return p;
+}
+
+static inline void *pool_alloc(size_t cls)
 {
     free_block *b = pools.free[cls];
     if (PYM_LIKELY(b != NULL)) {
         pools.free[cls] = b->next;
         return b;
     }
-    size_t sz = (cls + 1) << CLASS_SHIFT;
-    if (pools.bump_end[cls] - pools.bump[cls] < (ptrdiff_t)sz && !refill(cls)) return NULL;
-    void *p = pools.bump[cls];
-    pools.bump[cls] += sz;
-    return p;
+    return pool_carve(cls);
 }
 
 static inline bool pooled(size_t n)
@@ -124,19 +131,50 @@ static inline bool pooled(size_t n)
 }
 static inline size_t class_of(size_t n) { return (n - 1) >> CLASS_SHIFT; }
 
+static PYM_NOINLINE void *system_alloc(size_t n)
+{
+    void *p = system_realloc(NULL, 0, n);
+    if (p == NULL) return pym_err_nomemory();
+    account((ptrdiff_t)n);
+    return p;
+}
+
 void *pym_mem_alloc(size_t n)
 {
     if (n == 0) n = 1;
-    void *p = pooled(n) ? pool_alloc(class_of(n)) : system_realloc(NULL, 0, n);
+    if (!pooled(n)) return system_alloc(n);
+    void *p = pool_alloc(class_of(n));
     if (PYM_UNLIKELY(p == NULL)) return pym_err_nomemory();
     account((ptrdiff_t)n);
     return p;
 }
 
+/* Pooled blocks are whole size classes, so small ones are cleared with
+ * fixed-size stores instead of a call to memset. */
+static inline void zero_class(void *p, size_t cls)
+{
+    switch (cls) {
+    case 0: memset(p, 0, 16); break;
+    case 1: memset(p, 0, 32); break;
+    case 2: memset(p, 0, 48); break;
+    case 3: memset(p, 0, 64); break;
+    default: memset(p, 0, (cls + 1) << CLASS_SHIFT); break;
+    }
+}
+
 void *pym_mem_calloc(size_t n)
 {
-    void *p = pym_mem_alloc(n);
-    if (p != NULL) memset(p, 0, n == 0 ? 1 : n);
+    if (n == 0) n = 1;
+    if (!pooled(n)) {
+        void *q = system_alloc(n);
+        if (q != NULL) memset(q, 0, n);
+        return q;
+    }
+    size_t cls = class_of(n);
+    void *p = pool_alloc(cls);
+    if (PYM_UNLIKELY(p == NULL)) return pym_err_nomemory();
+    account((ptrdiff_t)n);
+    zero_class(p, cls);
     return p;
 }
 

@@ -65,11 +65,13 @@ static size_t quarantine_next;
 
 static inline size_t front_size(const pym_type *t) { return DEBUG_PREFIX + pym_prefix_size(t); }
 
-size_t pym_object_size(const pym_object *o)
+static inline size_t object_size(const pym_object *o)
 {
     const pym_type *t = o->ob_type;
     return front_size(t) + t->size + (t->extra_size ? t->extra_size(o) : 0);
 }
+
+size_t pym_object_size(const pym_object *o) { return object_size(o); }
 
 #if PYM_DEBUG
 static const pym_type *freed_original(const pym_object *o)
@@ -184,7 +186,7 @@ pym_object *pym_new(const pym_type *type)
 
 void pym_object_free(pym_object *o)
 {
-    size_t size = pym_object_size(o);
+    size_t size = object_size(o);
     void *block = (char *)o - front_size(o->ob_type);
     live_add(o->ob_type, -1);
 #if PYM_DEBUG
@@ -262,6 +264,12 @@ void pym_object_finalize(pym_object *o)
 void pym__dealloc(pym_object *o)
 {
     const pym_type *t = o->ob_type;
+    /* Leaf objects (ints, floats): nothing to run, nothing to unlink. */
+    if (t->destroy == NULL && t->finalize == NULL &&
+        !(t->flags & (PYM_TYPE_GC | PYM_TYPE_WEAKREFABLE))) {
+        pym_object_free(o);
+        return;
+    }
     if (t->finalize != NULL && !pym_flag(o, PYM_OBF_FINALIZED)) {
         pym__set_count(o, 1);
         pym_object_finalize(o);
@@ -308,10 +316,14 @@ void pym_object_init(void)
 /* Frees the run-time immortals at pym_fini, after the last collection.
  * They may refer to one another, so every one is destroyed while all are
  * still immortal (their decrefs of each other change nothing), and only
- * then is any memory returned.  Oldest first: a program usually makes its
+ * then is any memory returned.  Their finalizers run first, once each.  Oldest first: a program usually makes its
  * long-lived roots immortal before what it hangs off them. */
 void pym_object_release_immortals(void)
 {
+    for (size_t i = 0; i < n_immortals; i++) {
+        pym_object *o = immortals[i];
+        if (o->ob_type->finalize != NULL && !pym_flag(o, PYM_OBF_FINALIZED)) pym_object_finalize(o);
+    }
     for (size_t i = 0; i < n_immortals; i++) {
         pym_object *o = immortals[i];
         if (pym_has_weakrefs(o)) pym_weakref_on_death(o);
