@@ -70,14 +70,7 @@ void pym_mem_fini(void)
     memset(&pools, 0, sizeof pools);
 }
 
-static inline void account(ptrdiff_t delta)
-{
-#if PYM_THREADED
-    __atomic_fetch_add(&allocated, (size_t)delta, __ATOMIC_RELAXED);
-#else
-    allocated += (size_t)delta;
-#endif
-}
+static inline void account(ptrdiff_t delta) { pym_counter_add(&allocated, (size_t)delta); }
 
 bool pym_mem_has_user_allocator(void) { return user_fn != NULL; }
 
@@ -158,6 +151,10 @@ static inline void zero_class(void *p, size_t cls)
     case 1: memset(p, 0, 32); break;
     case 2: memset(p, 0, 48); break;
     case 3: memset(p, 0, 64); break;
+    case 4: memset(p, 0, 80); break;
+    case 5: memset(p, 0, 96); break;
+    case 6: memset(p, 0, 112); break;
+    case 7: memset(p, 0, 128); break;
     default: memset(p, 0, (cls + 1) << CLASS_SHIFT); break;
     }
 }

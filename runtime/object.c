@@ -32,11 +32,7 @@ static size_t live;
 static inline void live_add(const pym_type *t, int d)
 {
     if (t->flags & PYM_TYPE_HIDDEN) return;
-#if PYM_THREADED
-    __atomic_fetch_add(&live, (size_t)(ptrdiff_t)d, __ATOMIC_RELAXED);
-#else
-    live += (size_t)(ptrdiff_t)d;
-#endif
+    pym_counter_add(&live, (size_t)(ptrdiff_t)d);
 }
 
 size_t pym_live_objects(void) { return __atomic_load_n(&live, __ATOMIC_RELAXED); }

@@ -185,7 +185,30 @@ static void mode_unpark(void)
     pthread_mutex_unlock(&stw.mutex);
 }
 
-static void mode_attach(void) { mode_unpark(); }
+int pym__threads_active;
+
+/* A second thread is attaching: stop the one running so far at a safepoint,
+ * then turn on the locks and atomic counters it has been skipping.  The
+ * caller is not yet counted as running. */
+static void enable_locks(void)
+{
+    pthread_mutex_lock(&stw.mutex);
+    while (stw.requested) pthread_cond_wait(&stw.cond, &stw.mutex);
+    if (!pym__threads_active) {
+        __atomic_store_n(&stw.requested, 1, __ATOMIC_RELEASE);
+        while (stw.running > 0) pthread_cond_wait(&stw.cond, &stw.mutex);
+        __atomic_store_n(&pym__threads_active, 1, __ATOMIC_RELEASE);
+        __atomic_store_n(&stw.requested, 0, __ATOMIC_RELEASE);
+        pthread_cond_broadcast(&stw.cond);
+    }
+    pthread_mutex_unlock(&stw.mutex);
+}
+
+static void mode_attach(void)
+{
+    if (!pym__threads_active && threads != NULL && threads->next != NULL) enable_locks();
+    mode_unpark();
+}
 static void mode_detach(void) { mode_park(); }
 
 #if defined(PYM_MODE_BIASED)
@@ -244,13 +267,13 @@ static pym_mutex *stripe_of(const pym_object *o)
     return &stripes[h >> 56];
 }
 static PYM_THREAD_LOCAL int locks_held;
-void pym_obj_lock(const pym_object *o)
+void pym__obj_lock(const pym_object *o)
 {
     pthread_once(&stripes_once, stripes_init);
     pym_mutex_lock(stripe_of(o));
     locks_held++;
 }
-void pym_obj_unlock(const pym_object *o)
+void pym__obj_unlock(const pym_object *o)
 {
     locks_held--;
     pym_mutex_unlock(stripe_of(o));
@@ -276,9 +299,17 @@ bool pym_thread_holds_locks(void) { return false; }
 /* ---- biased reference counting (PEP 703) ------------------------------------ */
 #if defined(PYM_MODE_BIASED)
 /* ob_ref_shared holds other threads' count shifted left by 2; the low bits
- * say what the object is waiting for. */
-#define SHARED_QUEUED 1  /* queued to its owner: the count may go negative */
-#define SHARED_MERGED 2  /* owner gave it up: the shared count is the count */
+ * say what the object is waiting for:
+ *   0           owned, nobody else can take a reference without holding one
+ *   MAYBE_WEAK  owned, but reachable through a weakref or an intern table:
+ *               pym__try_incref may add to it, so its death must be claimed
+ *               with a compare-and-swap, not decided by a plain load
+ *   QUEUED      queued to its owner: the count may go negative meanwhile
+ *   MERGED      the owner gave it up: the shared count is the whole count */
+#define SHARED_QUEUED PYM__SHARED_QUEUED
+#define SHARED_MERGED PYM__SHARED_MERGED
+#define SHARED_MAYBE_WEAK PYM__SHARED_MAYBE_WEAK
+#define SHARED_FLAGS 3
 #define SHARED_SHIFT 2
 
 static size_t n_queued, n_merged;  /* pym_get_refcount_stats */
@@ -354,7 +385,8 @@ void pym__decref_shared(pym_object *o)
     int64_t next;
     bool queue;
     do {
-        queue = shared == 0;  /* would go negative while the owner holds the rest */
+        /* Would go negative while the owner holds the rest: queue it. */
+        queue = shared == 0 || shared == SHARED_MAYBE_WEAK;
         next = queue ? SHARED_QUEUED - (1 << SHARED_SHIFT) : shared - (1 << SHARED_SHIFT);
     } while (!__atomic_compare_exchange_n(&o->ob_ref_shared, &shared, next, false,
                                           __ATOMIC_ACQ_REL, __ATOMIC_RELAXED));
@@ -362,16 +394,20 @@ void pym__decref_shared(pym_object *o)
     else if (next == SHARED_MERGED) pym__dealloc(o);
 }
 
-/* The owner dropped its last local reference.  If no other thread holds
- * one, claim the death by swinging the shared word from 0 to MERGED (a
- * concurrent pym__try_incref then fails); otherwise give up ownership. */
+/* The owner dropped its last local reference.  With no other count and
+ * no way for another thread to take one, the object is dead.  If other
+ * threads may take one through a weakref or an intern table, claim the
+ * death by swinging the shared word to MERGED (pym__try_incref then
+ * fails).  Otherwise give up ownership, keeping the shared count. */
 static bool release_local(pym_object *o)
 {
-    int64_t zero = 0;
-    if (__atomic_compare_exchange_n(&o->ob_ref_shared, &zero, SHARED_MERGED, false,
+    int64_t shared = __atomic_load_n(&o->ob_ref_shared, __ATOMIC_ACQUIRE);
+    if (shared == 0) return true;
+    if (shared == SHARED_MAYBE_WEAK &&
+        __atomic_compare_exchange_n(&o->ob_ref_shared, &shared, SHARED_MERGED, false,
                                     __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
         return true;
-    int64_t shared = zero, merged;
+    int64_t merged;
     do {
         merged = ((shared >> SHARED_SHIFT) << SHARED_SHIFT) | SHARED_MERGED;
     } while (!__atomic_compare_exchange_n(&o->ob_ref_shared, &shared, merged, false,
@@ -402,11 +438,21 @@ bool pym__try_incref(pym_object *o)
     }
     int64_t shared = __atomic_load_n(&o->ob_ref_shared, __ATOMIC_RELAXED);
     do {
-        if (shared == SHARED_MERGED) return false;  /* merged with a zero count */
+        /* Dead (merged at zero), or owned and unreachable without a reference. */
+        if (shared == SHARED_MERGED || shared == 0) return false;
     } while (!__atomic_compare_exchange_n(&o->ob_ref_shared, &shared,
                                           shared + (1 << SHARED_SHIFT), true,
                                           __ATOMIC_ACQUIRE, __ATOMIC_RELAXED));
     return true;
+}
+
+void pym__set_maybe_weak(pym_object *o)
+{
+    int64_t shared = __atomic_load_n(&o->ob_ref_shared, __ATOMIC_RELAXED);
+    while ((shared & SHARED_FLAGS) == 0 &&
+           !__atomic_compare_exchange_n(&o->ob_ref_shared, &shared, shared | SHARED_MAYBE_WEAK,
+                                        true, __ATOMIC_RELAXED, __ATOMIC_RELAXED)) {
+    }
 }
 
 void pym_get_refcount_stats(pym_refcount_stats *out)

@@ -198,7 +198,11 @@ static inline void pym__decref(pym_object *o)
         if (o->ob_ref_local == 0) pym__fatal_negative(o);
 #endif
         __atomic_store_n(&o->ob_ref_local, n, __ATOMIC_RELAXED);
-        if (n == 0) pym__decref_local_zero(o);
+        /* No other thread holds or can take a reference: dead. */
+        if (n == 0) {
+            if (__atomic_load_n(&o->ob_ref_shared, __ATOMIC_ACQUIRE) == 0) pym__dealloc(o);
+            else pym__decref_local_zero(o);
+        }
     } else {
         pym__decref_shared(o);
     }
@@ -216,12 +220,18 @@ bool pym__try_incref(pym_object *o);
 #define PYM__STATIC_HEAD(type_ptr, flags) \
     { .ob_tid = 0, .ob_ref_local = 0xC0000000u, .ob_flags = (flags), \
       .ob_ref_shared = 0, .ob_type = (type_ptr) }
+/* Low bits of ob_ref_shared (runtime/thread.c explains them). */
+#define PYM__SHARED_QUEUED 1
+#define PYM__SHARED_MERGED 2
+#define PYM__SHARED_MAYBE_WEAK 3  /* other threads may take a reference
+                                     without holding one (weakref, intern) */
 static inline void pym__set_count(pym_object *o, uint32_t n)
 {
     o->ob_tid = pym__thread_id();
     o->ob_ref_local = n;
-    o->ob_ref_shared = 0;
+    o->ob_ref_shared = (o->ob_type->flags & PYM_TYPE_WEAKREFABLE) ? PYM__SHARED_MAYBE_WEAK : 0;
 }
+void pym__set_maybe_weak(pym_object *o);
 static inline void pym__set_immortal(pym_object *o)
 {
     __atomic_store_n(&o->ob_ref_local, 0xC0000000u, __ATOMIC_RELAXED);
@@ -231,6 +241,9 @@ bool pym__drop_temp(pym_object *o);
 #define PYM__STATIC_HEAD(type_ptr, flags) \
     { .ob_refcnt = 0xC0000000u, .ob_flags = (flags), .ob_type = (type_ptr) }
 static inline void pym__set_count(pym_object *o, uint32_t n) { o->ob_refcnt = n; }
+/* Marks `o` as reachable without a reference (an intern table entry); only
+ * biased counting needs to know. */
+static inline void pym__set_maybe_weak(pym_object *o) { (void)o; }
 static inline void pym__set_immortal(pym_object *o)
 {
     __atomic_store_n(&o->ob_refcnt, 0xC0000000u, __ATOMIC_RELAXED);

@@ -25,26 +25,51 @@ static inline void pym_mutex_unlock(pym_mutex *m) { pthread_mutex_unlock(m); }
 #if defined(PYM_MODE_ATOMIC) || defined(PYM_MODE_BIASED)
 #define PYM_THREADED 1
 #define PYM_TLS PYM_THREAD_LOCAL
-void pym_obj_lock(const pym_object *o);
-void pym_obj_unlock(const pym_object *o);
+/* Set, once and for good, when a second thread attaches; the world is
+ * stopped while it flips, so no thread is ever inside a locked region
+ * when it changes.  Until then one thread runs pym code and the runtime
+ * skips its locks and atomic counters: a single-threaded program pays
+ * for a threaded mode only in its refcount operations. */
+extern int pym__threads_active;
+static inline bool pym_threads_active(void)
+{
+    return __atomic_load_n(&pym__threads_active, __ATOMIC_RELAXED) != 0;
+}
+void pym__obj_lock(const pym_object *o);
+void pym__obj_unlock(const pym_object *o);
 #else
 #define PYM_THREADED 0
 #define PYM_TLS
-static inline void pym_obj_lock(const pym_object *o) { (void)o; }
-static inline void pym_obj_unlock(const pym_object *o) { (void)o; }
+static inline bool pym_threads_active(void) { return false; }
+static inline void pym__obj_lock(const pym_object *o) { (void)o; }
+static inline void pym__obj_unlock(const pym_object *o) { (void)o; }
 #endif
+
+/* Per-object (striped) locks of containers in the threaded modes. */
+static inline void pym_obj_lock(const pym_object *o)
+{
+    if (pym_threads_active()) pym__obj_lock(o);
+}
+static inline void pym_obj_unlock(const pym_object *o)
+{
+    if (pym_threads_active()) pym__obj_unlock(o);
+}
 
 /* Runtime-wide locks (collector lists, intern tables, weakref lists):
  * real mutexes in the threaded modes, nothing under the GIL. */
 static inline void pym_rt_lock(pym_mutex *m)
 {
-    if (PYM_THREADED) pym_mutex_lock(m);
-    else (void)m;
+    if (pym_threads_active()) pym_mutex_lock(m);
 }
 static inline void pym_rt_unlock(pym_mutex *m)
 {
-    if (PYM_THREADED) pym_mutex_unlock(m);
-    else (void)m;
+    if (pym_threads_active()) pym_mutex_unlock(m);
+}
+/* A counter several threads may update: atomic only when they can. */
+static inline void pym_counter_add(size_t *c, size_t delta)
+{
+    if (pym_threads_active()) __atomic_fetch_add(c, delta, __ATOMIC_RELAXED);
+    else *c += delta;
 }
 
 /* Stops every other attached thread at a safepoint (threaded modes; always

@@ -82,7 +82,7 @@ void pym_int_init(void)
 
 pym_object *pym_int_new(int64_t v)
 {
-    if ((uint64_t)(v - PYM_SMALL_INT_MIN) < NSMALL)
+    if ((uint64_t)v - (uint64_t)PYM_SMALL_INT_MIN < NSMALL)
         return &small_ints[v - PYM_SMALL_INT_MIN].ob_base;
     pym_int *o = (pym_int *)pym_object_alloc(&pym_int_type, 0);
     if (o == NULL) return NULL;
@@ -92,10 +92,14 @@ pym_object *pym_int_new(int64_t v)
 
 bool pym_is_int(const pym_object *o) { return o->ob_type == &pym_int_type; }
 
+static bool is_integral(const pym_object *o)
+{
+    return o != NULL && (o->ob_type == &pym_int_type || o->ob_type == &pym_bool_type);
+}
+
 int64_t pym_int_value(pym_object *o)
 {
-    if (o != NULL && (o->ob_type == &pym_int_type || o->ob_type == &pym_bool_type))
-        return ((pym_int *)o)->value;
+    if (is_integral(o)) return ((pym_int *)o)->value;
     pym_err_badtype("int", o);
     return -1;
 }
@@ -103,10 +107,13 @@ int64_t pym_int_value(pym_object *o)
 /* Reads both operands for arithmetic; false with TypeError otherwise. */
 static bool int_operands(pym_object *a, pym_object *b, int64_t *x, int64_t *y)
 {
-    *x = pym_int_value(a);
-    if (*x == -1 && pym_err_occurred()) return false;
-    *y = pym_int_value(b);
-    return !(*y == -1 && pym_err_occurred());
+    if (!is_integral(a) || !is_integral(b)) {
+        pym_err_badtype("int", is_integral(a) ? b : a);
+        return false;
+    }
+    *x = ((pym_int *)a)->value;
+    *y = ((pym_int *)b)->value;
+    return true;
 }
 
 static pym_object *int_result(bool overflow, int64_t r, const char *op)
@@ -120,7 +127,7 @@ static pym_object *int_result(bool overflow, int64_t r, const char *op)
 
 pym_object *pym_int_add(pym_object *a, pym_object *b)
 {
-    int64_t x, y, r = 0;
+    int64_t x = 0, y = 0, r = 0;
     if (!int_operands(a, b, &x, &y)) return NULL;
     bool overflow = __builtin_add_overflow(x, y, &r);
     return int_result(overflow, r, "addition");
@@ -128,7 +135,7 @@ pym_object *pym_int_add(pym_object *a, pym_object *b)
 
 pym_object *pym_int_sub(pym_object *a, pym_object *b)
 {
-    int64_t x, y, r = 0;
+    int64_t x = 0, y = 0, r = 0;
     if (!int_operands(a, b, &x, &y)) return NULL;
     bool overflow = __builtin_sub_overflow(x, y, &r);
     return int_result(overflow, r, "subtraction");
@@ -136,7 +143,7 @@ pym_object *pym_int_sub(pym_object *a, pym_object *b)
 
 pym_object *pym_int_mul(pym_object *a, pym_object *b)
 {
-    int64_t x, y, r = 0;
+    int64_t x = 0, y = 0, r = 0;
     if (!int_operands(a, b, &x, &y)) return NULL;
     bool overflow = __builtin_mul_overflow(x, y, &r);
     return int_result(overflow, r, "multiplication");

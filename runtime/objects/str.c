@@ -134,50 +134,12 @@ static struct {
     size_t cap, count;
 } interned;
 
-#if PYM_THREADED
 static pym_mutex intern_lock = PYM_MUTEX_INIT;
-#endif
-static inline void intern_lock_acquire(void)
-{
-#if PYM_THREADED
-    pym_mutex_lock(&intern_lock);
-#endif
-}
-static inline void intern_lock_release(void)
-{
-#if PYM_THREADED
-    pym_mutex_unlock(&intern_lock);
-#endif
-}
+static inline void intern_lock_acquire(void) { pym_rt_lock(&intern_lock); }
+static inline void intern_lock_release(void) { pym_rt_unlock(&intern_lock); }
 
 static inline size_t intern_home(int64_t hash) { return (size_t)hash & (interned.cap - 1); }
 
-/* Takes a reference to a table entry unless it is dying.  In the threaded
- * modes another thread may have dropped the last reference and be waiting
- * for the table lock (held by the caller) to remove the entry; the GIL and
- * boehm builds never see that.  Biased counts split the count in two and
- * have no atomic "increment unless zero", so there the check is best effort:
- * an owner dropping its last local reference at this very moment can still
- * win the race (pym/object.h would need a pym__try_incref to close it). */
-static bool intern_try_incref(pym_object *o)
-{
-#if defined(PYM_MODE_ATOMIC)
-    uint32_t n = __atomic_load_n(&o->ob_refcnt, __ATOMIC_RELAXED);
-    do {
-        if (n == 0) return false;
-        if ((int32_t)n < 0) return true; /* immortal */
-    } while (!__atomic_compare_exchange_n(&o->ob_refcnt, &n, n + 1, true, __ATOMIC_RELAXED,
-                                          __ATOMIC_RELAXED));
-    return true;
-#elif defined(PYM_MODE_BIASED)
-    if (pym_refcount(o) == 0) return false;
-    pym_incref(o);
-    return true;
-#else
-    pym_incref(o);
-    return true;
-#endif
-}
 
 /* A new reference to the interned string equal to (p, n), or NULL. */
 static pym_str *intern_find(const char *p, size_t n, int64_t hash)
@@ -187,7 +149,7 @@ static pym_str *intern_find(const char *p, size_t n, int64_t hash)
         intern_slot *sl = &interned.slots[i];
         if (sl->s == NULL) return NULL;
         if (sl->hash == hash && sl->s->len == n && memcmp(sl->s->data, p, n) == 0 &&
-            intern_try_incref(&sl->s->ob_base))
+            pym__try_incref(&sl->s->ob_base))
             return sl->s;
     }
 }
@@ -370,6 +332,7 @@ static pym_object *str_intern_impl(pym_str *s)
         intern_place(interned.slots, interned.cap, s, hash);
         interned.count++;
         pym_flag_set(&s->ob_base, PYM_OBF_INTERNED);
+        pym__set_maybe_weak(&s->ob_base);  /* the table hands out references */
         found = as_str(pym_incref(&s->ob_base));
     }
     intern_lock_release();

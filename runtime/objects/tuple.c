@@ -330,21 +330,9 @@ static struct {
     size_t cap, count;
 } interned;
 
-#if PYM_THREADED
 static pym_mutex intern_lock = PYM_MUTEX_INIT;
-#endif
-static inline void intern_lock_acquire(void)
-{
-#if PYM_THREADED
-    pym_mutex_lock(&intern_lock);
-#endif
-}
-static inline void intern_lock_release(void)
-{
-#if PYM_THREADED
-    pym_mutex_unlock(&intern_lock);
-#endif
-}
+static inline void intern_lock_acquire(void) { pym_rt_lock(&intern_lock); }
+static inline void intern_lock_release(void) { pym_rt_unlock(&intern_lock); }
 
 /* Multiplies carry entropy only upward, so tuple hashes vary most in their
  * high bits: both halves are folded into the slot index. */
@@ -355,32 +343,6 @@ static inline size_t slot_home(int64_t hash, size_t cap)
 }
 static inline size_t intern_home(int64_t hash) { return slot_home(hash, interned.cap); }
 
-/* Takes a reference to a table entry unless it is dying.  In the threaded
- * modes another thread may have dropped the last reference and be waiting
- * for the table lock (held by the caller) to remove the entry; the GIL and
- * boehm builds never see that.  Biased counts split the count in two and
- * have no atomic "increment unless zero", so there the check is best effort:
- * an owner dropping its last local reference at this very moment can still
- * win the race (pym/object.h would need a pym__try_incref to close it). */
-static bool intern_try_incref(pym_object *o)
-{
-#if defined(PYM_MODE_ATOMIC)
-    uint32_t n = __atomic_load_n(&o->ob_refcnt, __ATOMIC_RELAXED);
-    do {
-        if (n == 0) return false;
-        if ((int32_t)n < 0) return true; /* immortal */
-    } while (!__atomic_compare_exchange_n(&o->ob_refcnt, &n, n + 1, true, __ATOMIC_RELAXED,
-                                          __ATOMIC_RELAXED));
-    return true;
-#elif defined(PYM_MODE_BIASED)
-    if (pym_refcount(o) == 0) return false;
-    pym_incref(o);
-    return true;
-#else
-    pym_incref(o);
-    return true;
-#endif
-}
 
 /* A new reference to the interned tuple the same as t, or NULL (*err set
  * to -1 if a comparison failed). */
@@ -393,7 +355,7 @@ static pym_tuple *intern_find(pym_tuple *t, int64_t hash, int *err)
         if (sl->t == NULL) return NULL;
         if (sl->hash != hash) continue;
         int r = intern_same(&sl->t->ob_base, &t->ob_base);
-        if (r == 1 && intern_try_incref(&sl->t->ob_base)) return sl->t;
+        if (r == 1 && pym__try_incref(&sl->t->ob_base)) return sl->t;
         if (r < 0) {
             *err = -1;
             return NULL;
@@ -500,6 +462,7 @@ pym_object *pym_tuple_intern(pym_object *t)
         intern_place(interned.slots, interned.cap, as_tuple(t), hash);
         interned.count++;
         pym_flag_set(t, PYM_OBF_INTERNED);
+        pym__set_maybe_weak(t);  /* the table hands out references */
         found = as_tuple(pym_incref(t));
     }
     intern_lock_release();
