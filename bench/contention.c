@@ -10,7 +10,11 @@
  *   shared          every thread counts references to one mortal object
  *   shared-immortal every thread counts references to an immortal object
  *   tuple-churn     each thread builds and frees 2-tuples of a shared immortal
- *                   int and a private int, as interpreter code does all day */
+ *                   int and a private int, as interpreter code does all day
+ *   handoff         each thread makes an int, puts it on a shared list and
+ *                   takes one off, usually made by another thread: objects
+ *                   die away from the thread that owns their count, which is
+ *                   what biased counting's queue-and-merge exists for */
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -29,8 +33,10 @@ typedef struct worker {
     double start, end;    /* when this thread began and finished its loop */
 } worker;
 
-enum { PRIVATE, SHARED, SHARED_IMMORTAL, TUPLE_CHURN, NWORKLOADS };
-static const char *const names[NWORKLOADS] = {"private", "shared", "shared-immortal", "tuple-churn"};
+enum { PRIVATE, SHARED, SHARED_IMMORTAL, TUPLE_CHURN, HANDOFF, NWORKLOADS };
+static const char *const names[NWORKLOADS] = {"private", "shared", "shared-immortal",
+                                              "tuple-churn", "handoff"};
+static pym_object *handoff_list;
 
 static pthread_barrier_t start_line;
 
@@ -61,6 +67,26 @@ static void churn_tuples(pym_object *shared_int, long ops)
 
 static double now(void);
 
+static void hand_off(long ops)
+{
+    for (long i = 0; i < ops; i++) {
+        pym_object *v = pym_int_new(1000 + i);
+        pym_list_append(handoff_list, v);
+        pym_decref(v);
+        pym_object *got = pym_list_pop(handoff_list, 0);
+        if (got == NULL) pym_err_clear();  /* another thread emptied it first */
+        pym_xdecref(got);
+        if ((i & (SAFEPOINT_EVERY - 1)) == 0) pym_safepoint();
+    }
+}
+
+static void work(int workload, pym_object *target, long ops)
+{
+    if (workload == TUPLE_CHURN) churn_tuples(target, ops);
+    else if (workload == HANDOFF) hand_off(ops);
+    else count_refs(target, ops);
+}
+
 static void *run_worker(void *arg)
 {
     worker *w = arg;
@@ -70,8 +96,7 @@ static void *run_worker(void *arg)
     pthread_barrier_wait(&start_line);
     pym_allow_threads_end();
     w->start = now();
-    if (w->workload == TUPLE_CHURN) churn_tuples(w->target, w->ops);
-    else count_refs(own ? own : w->target, w->ops);
+    work(w->workload, own ? own : w->target, w->ops);
     w->end = now();
     pym_xdecref(own);
     pym_thread_detach();
@@ -97,8 +122,7 @@ static double run(int workload, int n, long ops, pym_object *shared, pym_object 
                         .workload = workload};
         pym_object *own = workload == PRIVATE ? pym_list_new() : NULL;
         w[0].start = now();
-        if (workload == TUPLE_CHURN) churn_tuples(w[0].target, ops);
-        else count_refs(own ? own : w[0].target, ops);
+        work(workload, own ? own : w[0].target, ops);
         w[0].end = now();
         pym_xdecref(own);
         return w[0].end - w[0].start;
@@ -129,6 +153,7 @@ int main(int argc, char **argv)
     pym_init();
     pym_object *shared = pym_list_new();
     pym_object *immortal = pym_int_new(7);
+    handoff_list = pym_list_new();
     static const int counts[] = {1, 2, 4, 8};
     printf("mode,workload,threads,ops,seconds,mops\n");
     /* Every single-thread run comes first: until a second thread attaches,
@@ -137,7 +162,7 @@ int main(int argc, char **argv)
     for (size_t c = 0; c < sizeof counts / sizeof counts[0]; c++) {
         for (int wl = 0; wl < NWORKLOADS; wl++) {
             int n = counts[c];
-            long per = wl == TUPLE_CHURN ? ops / 4 : ops;
+            long per = wl >= TUPLE_CHURN ? ops / 8 : ops;
             double best = 1e30;
             for (int r = 0; r < reps; r++) {
                 double t = run(wl, n, per, shared, immortal);
@@ -152,6 +177,7 @@ int main(int argc, char **argv)
     pym_get_refcount_stats(&st);
     printf("# %s biased queue: %zu objects queued to their owner, %zu merges\n", pym_mode(),
            st.queued, st.merged);
+    pym_decref(handoff_list);
     pym_decref(shared);
     pym_fini();
     return 0;

@@ -23,8 +23,8 @@ done
 {
   echo "# Refcount contention (Mops/s, best of $reps; $ops ops per thread)"
   echo
-  echo "Machine: $(nproc) cores. One op = one incref+decref pair (tuple-churn: one 2-tuple built and freed)."
-  for wl in private shared shared-immortal tuple-churn; do
+  echo "Machine: $(nproc) cores. One op = one incref+decref pair (tuple-churn: one 2-tuple built and freed; handoff: one int made, pushed, popped and freed)."
+  for wl in private shared shared-immortal tuple-churn handoff; do
     echo
     echo "## $wl"
     echo
@@ -44,7 +44,7 @@ done
   echo
   echo "| workload | atomic / gil time | biased / gil time |"
   echo "|---|---|---|"
-  for wl in private shared shared-immortal tuple-churn; do
+  for wl in private shared shared-immortal tuple-churn handoff; do
     g=$(awk -F, -v w=$wl '$1=="gil" && $2==w && $3==1 {print $5}' "$csv")
     a=$(awk -F, -v w=$wl '$1=="atomic" && $2==w && $3==1 {print $5}' "$csv")
     b=$(awk -F, -v w=$wl '$1=="biased" && $2==w && $3==1 {print $5}' "$csv")
@@ -61,13 +61,13 @@ if command -v gnuplot >/dev/null; then
 set datafile separator ","
 set terminal pngcairo size 1200,900 noenhanced
 set output "$out/contention.png"
-set multiplot layout 2,2 title "pym refcount throughput (Mops/s) against threads"
+set multiplot layout 2,3 title "pym refcount throughput (Mops/s) against threads"
 set key top left
 set logscale x 2
 set xtics (1,2,4,8)
 set xlabel "threads"
 set ylabel "Mops/s"
-do for [wl in "private shared shared-immortal tuple-churn"] {
+do for [wl in "private shared shared-immortal tuple-churn handoff"] {
   set title wl
   plot for [m in "gil atomic biased"] "$csv" using (strcol(1) eq m && strcol(2) eq wl ? \$3 : 1/0):6 with linespoints title m
 }
