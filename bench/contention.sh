@@ -57,21 +57,30 @@ done
 } > "$out/contention.md"
 
 if command -v gnuplot >/dev/null; then
+  # One data file per workload, one block per mode (gnuplot's "index").
+  for wl in private shared shared-immortal tuple-churn handoff; do
+    for mode in gil atomic biased; do
+      awk -F, -v m=$mode -v w=$wl '$1==m && $2==w {print $3, $6}' "$csv"
+      printf '\n\n'
+    done > "$out/.plot-$wl.dat"
+  done
   gnuplot <<GP
-set datafile separator ","
-set terminal pngcairo size 1200,900 noenhanced
+set terminal pngcairo size 1500,900 noenhanced
 set output "$out/contention.png"
-set multiplot layout 2,3 title "pym refcount throughput (Mops/s) against threads"
-set key top left
-set logscale x 2
+set multiplot layout 2,3 title "pym refcount throughput against threads (Mops/s, log scale; machine: $(nproc) cores)"
+set key bottom left
+set logscale xy 2
+set xrange [0.8:10]
 set xtics (1,2,4,8)
 set xlabel "threads"
 set ylabel "Mops/s"
 do for [wl in "private shared shared-immortal tuple-churn handoff"] {
   set title wl
-  plot for [m in "gil atomic biased"] "$csv" using (strcol(1) eq m && strcol(2) eq wl ? \$3 : 1/0):6 with linespoints title m
+  plot for [i=0:2] "$out/.plot-".wl.".dat" index i using 1:2 with linespoints lw 2 \
+       title word("gil atomic biased", i+1)
 }
 unset multiplot
 GP
+  rm -f "$out"/.plot-*.dat
 fi
 cat "$out/contention.md"

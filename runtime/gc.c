@@ -411,6 +411,10 @@ static size_t collect(int generation)
     deduce_unreachable(young, &unreachable);
     untrack_immutables(young);
     promote(generation, young, old);
+    /* Counts restart before user code runs, so what finalizers and
+     * callbacks allocate counts towards the next collection (CPython). */
+    if (generation + 1 < NGEN) gc.gens[generation + 1].count++;
+    for (int i = 0; i <= generation; i++) gc.gens[i].count = 0;
 
     size_t found = handle_weakrefs(&unreachable);
     finalize_garbage(&unreachable);
@@ -419,8 +423,6 @@ static size_t collect(int generation)
     clear_late_weakrefs(&final);
     delete_garbage(&final, old);
 
-    if (generation + 1 < NGEN) gc.gens[generation + 1].count++;
-    for (int i = 0; i <= generation; i++) gc.gens[i].count = 0;
     pym_gc_stats *st = &gc.stats[generation];
     st->collections++;
     st->collected += found;

@@ -58,23 +58,25 @@ static tstate *tstate_get(void)
     return t;
 }
 
-static void registry_add(tstate *t)
+/* Returns true if other threads were registered already. */
+static bool registry_add(tstate *t)
 {
     pym_mutex_lock(&registry_lock);
+    bool others = threads != NULL;
     t->prev = NULL;
     t->next = threads;
     if (threads != NULL) threads->prev = t;
     threads = t;
     pym_mutex_unlock(&registry_lock);
+    return others;
 }
 
-static void registry_remove(tstate *t)
+/* Callers hold registry_lock. */
+static void registry_unlink(tstate *t)
 {
-    pym_mutex_lock(&registry_lock);
     if (t->prev != NULL) t->prev->next = t->next;
     else threads = t->next;
     if (t->next != NULL) t->next->prev = t->prev;
-    pym_mutex_unlock(&registry_lock);
 }
 
 /* ---- the GIL --------------------------------------------------------------- */
@@ -106,7 +108,7 @@ static void take_gil(void)
     pthread_mutex_lock(&gil.mutex);
     while (gil.locked) {
         uint64_t seen = gil.switch_number;
-        struct timespec dl = deadline_after(gil.interval);
+        struct timespec dl = deadline_after(pym_get_switch_interval());
         int rc = pthread_cond_timedwait(&gil.cond, &gil.mutex, &dl);
         if (rc == ETIMEDOUT && gil.locked && gil.switch_number == seen)
             __atomic_store_n(&gil.drop_request, 1, __ATOMIC_RELAXED);
@@ -132,11 +134,16 @@ static void drop_gil(bool forced)
 
 void pym_set_switch_interval(double seconds)
 {
-    if (seconds > 0) gil.interval = seconds;
+    if (seconds > 0) __atomic_store(&gil.interval, &seconds, __ATOMIC_RELAXED);
 }
-double pym_get_switch_interval(void) { return gil.interval; }
+double pym_get_switch_interval(void)
+{
+    double d;
+    __atomic_load(&gil.interval, &d, __ATOMIC_RELAXED);
+    return d;
+}
 
-static void mode_attach(void) { take_gil(); }
+static void mode_attach(bool others) { (void)others; take_gil(); }
 static void mode_detach(void) { drop_gil(false); }
 static void mode_park(void) { drop_gil(false); }
 static void mode_unpark(void) { take_gil(); }
@@ -162,14 +169,27 @@ static struct {
     int running;     /* attached threads not parked */
 } stw = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, 0, 0};
 
+/* Set on the thread that stopped the world, until it starts it again.
+ * What that thread runs meanwhile (finalizers and weakref callbacks of a
+ * collection) may reach safepoints or allow threads; parking there would
+ * wait for the very collection it is part of, so it does not park: the
+ * world stays stopped.  `parks_skipped` pairs allow-threads begin/end. */
+static PYM_THREAD_LOCAL bool world_stopper;
+static PYM_THREAD_LOCAL int parks_skipped;
+
 static double switch_interval = 0.005;
 void pym_set_switch_interval(double seconds)
 {
-    if (seconds > 0) switch_interval = seconds;
+    if (seconds > 0) __atomic_store(&switch_interval, &seconds, __ATOMIC_RELAXED);
 }
-double pym_get_switch_interval(void) { return switch_interval; }
+double pym_get_switch_interval(void)
+{
+    double d;
+    __atomic_load(&switch_interval, &d, __ATOMIC_RELAXED);
+    return d;
+}
 
-static void mode_park(void)
+static void stw_park(void)
 {
     pthread_mutex_lock(&stw.mutex);
     stw.running--;
@@ -177,12 +197,24 @@ static void mode_park(void)
     pthread_mutex_unlock(&stw.mutex);
 }
 
-static void mode_unpark(void)
+static void stw_unpark(void)
 {
     pthread_mutex_lock(&stw.mutex);
     while (stw.requested) pthread_cond_wait(&stw.cond, &stw.mutex);
     stw.running++;
     pthread_mutex_unlock(&stw.mutex);
+}
+
+static void mode_park(void)
+{
+    if (world_stopper) parks_skipped++;
+    else stw_park();
+}
+
+static void mode_unpark(void)
+{
+    if (parks_skipped > 0) parks_skipped--;
+    else stw_unpark();
 }
 
 int pym__threads_active;
@@ -204,25 +236,27 @@ static void enable_locks(void)
     pthread_mutex_unlock(&stw.mutex);
 }
 
-static void mode_attach(void)
+/* `others`: other threads were attached when this one registered. */
+static void mode_attach(bool others)
 {
-    if (!pym__threads_active && threads != NULL && threads->next != NULL) enable_locks();
-    mode_unpark();
+    if (others && !pym_threads_active()) enable_locks();
+    stw_unpark();
 }
-static void mode_detach(void) { mode_park(); }
+static void mode_detach(void) { stw_park(); }
 
 #if defined(PYM_MODE_BIASED)
 static void merge_queue(void);
+static bool queue_pending(void);
 #endif
 
 void pym_safepoint(void)
 {
 #if defined(PYM_MODE_BIASED)
-    if (current != NULL && __atomic_load_n(&current->queue_len, __ATOMIC_RELAXED)) merge_queue();
+    if (queue_pending()) merge_queue();
 #endif
-    if (PYM_UNLIKELY(__atomic_load_n(&stw.requested, __ATOMIC_ACQUIRE))) {
-        mode_park();
-        mode_unpark();
+    if (PYM_UNLIKELY(__atomic_load_n(&stw.requested, __ATOMIC_ACQUIRE)) && !world_stopper) {
+        stw_park();
+        stw_unpark();
     }
 }
 
@@ -238,11 +272,13 @@ bool pym_stop_the_world(void)
     __atomic_store_n(&stw.requested, 1, __ATOMIC_RELEASE);
     while (stw.running > 1) pthread_cond_wait(&stw.cond, &stw.mutex);
     pthread_mutex_unlock(&stw.mutex);
+    world_stopper = true;
     return true;
 }
 
 void pym_start_the_world(void)
 {
+    world_stopper = false;
     pthread_mutex_lock(&stw.mutex);
     __atomic_store_n(&stw.requested, 0, __ATOMIC_RELEASE);
     pthread_cond_broadcast(&stw.cond);
@@ -283,7 +319,7 @@ bool pym_thread_holds_locks(void) { return locks_held > 0; }
 #else  /* boehm */
 void pym_set_switch_interval(double seconds) { (void)seconds; }
 double pym_get_switch_interval(void) { return 0.005; }
-static void mode_attach(void) {}
+static void mode_attach(bool others) { (void)others; }
 static void mode_detach(void) {}
 static void mode_park(void) {}
 static void mode_unpark(void) {}
@@ -314,6 +350,7 @@ bool pym_thread_holds_locks(void) { return false; }
 
 static size_t n_queued, n_merged;  /* pym_get_refcount_stats */
 
+/* Callers hold registry_lock. */
 static tstate *owner_of(uintptr_t tid)
 {
     for (tstate *t = threads; t != NULL; t = t->next)
@@ -321,49 +358,83 @@ static tstate *owner_of(uintptr_t tid)
     return NULL;
 }
 
-/* Merges local and shared counts into the shared one and gives up
- * ownership; deallocates when the total is zero.  `extra` is added first. */
-static void merge_counts(pym_object *o, int64_t extra)
+/* Adds `delta` to the shared count and marks it MERGED (the whole count
+ * from now on); returns the new count. */
+static int64_t merge_into_shared(pym_object *o, int64_t delta)
 {
     int64_t shared = __atomic_load_n(&o->ob_ref_shared, __ATOMIC_ACQUIRE);
     int64_t merged;
     do {
-        int64_t total = (shared >> SHARED_SHIFT) + o->ob_ref_local + extra;
-        merged = (total << SHARED_SHIFT) | SHARED_MERGED;
+        merged = (((shared >> SHARED_SHIFT) + delta) << SHARED_SHIFT) | SHARED_MERGED;
     } while (!__atomic_compare_exchange_n(&o->ob_ref_shared, &shared, merged, false,
                                           __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE));
-    __atomic_store_n(&o->ob_ref_local, 0, __ATOMIC_RELAXED);
-    __atomic_store_n(&o->ob_tid, 0, __ATOMIC_RELEASE);
     __atomic_fetch_add(&n_merged, 1, __ATOMIC_RELAXED);
-    if ((merged >> SHARED_SHIFT) == 0) pym__dealloc(o);
+    return merged >> SHARED_SHIFT;
 }
 
+/* The owner merges a queued object: its local count joins the shared one
+ * and the queue's reference (see pym__decref_shared) is dropped.  While
+ * the owner still has to clear its fields, a temporary reference keeps the
+ * object alive: once the shared word says MERGED, another thread may drop
+ * the last reference.  An object the owner already gave up (its last local
+ * reference went while it was queued) only loses the queue's reference. */
+static void merge_queued(pym_object *o)
+{
+    if (__atomic_load_n(&o->ob_tid, __ATOMIC_RELAXED) != pym__thread_id()) {
+        if (merge_into_shared(o, -1) == 0) pym__dealloc(o);
+        return;
+    }
+    /* + the local count, - the queue's reference, + a temporary one */
+    merge_into_shared(o, (int64_t)o->ob_ref_local);
+    __atomic_store_n(&o->ob_ref_local, 0, __ATOMIC_RELAXED);
+    __atomic_store_n(&o->ob_tid, 0, __ATOMIC_RELAXED);
+    pym__decref_shared(o);  /* the temporary reference */
+}
+
+/* Appends to t's queue; false when it cannot grow. */
+static bool queue_push(tstate *t, pym_object *o)
+{
+    pym_mutex_lock(&t->queue_lock);
+    if (t->queue_len == t->queue_cap) {
+        size_t cap = t->queue_cap ? t->queue_cap * 2 : 64;
+        pym_object **q = realloc(t->queue, cap * sizeof *q);
+        if (q != NULL) {
+            t->queue = q;
+            t->queue_cap = cap;
+        }
+    }
+    bool pushed = t->queue_len < t->queue_cap;
+    if (pushed) {
+        t->queue[t->queue_len] = o;
+        __atomic_store_n(&t->queue_len, t->queue_len + 1, __ATOMIC_RELEASE);
+    }
+    pym_mutex_unlock(&t->queue_lock);
+    return pushed;
+}
+
+/* `o` holds the queue's reference (pym__decref_shared did not subtract
+ * the one being dropped).  Hands it to its owner; if the owner has
+ * detached, nobody writes its local count any more and this thread merges
+ * it.  Taking the owner's fields over happens under the registry lock, so
+ * a thread attaching later with the same id (the thread pointer of an
+ * exited thread is reused) finds the object disowned. */
 static void queue_to_owner(pym_object *o)
 {
     __atomic_fetch_add(&n_queued, 1, __ATOMIC_RELAXED);
     pym_mutex_lock(&registry_lock);
-    tstate *t = owner_of(__atomic_load_n(&o->ob_tid, __ATOMIC_ACQUIRE));
+    tstate *t = owner_of(__atomic_load_n(&o->ob_tid, __ATOMIC_RELAXED));
     if (t != NULL) {
-        pym_mutex_lock(&t->queue_lock);
-        if (t->queue_len == t->queue_cap) {
-            size_t cap = t->queue_cap ? t->queue_cap * 2 : 64;
-            pym_object **q = realloc(t->queue, cap * sizeof *q);
-            if (q != NULL) {
-                t->queue = q;
-                t->queue_cap = cap;
-            }
-        }
-        bool queued = t->queue_len < t->queue_cap;
-        if (queued) t->queue[__atomic_fetch_add(&t->queue_len, 1, __ATOMIC_RELAXED)] = o;
-        pym_mutex_unlock(&t->queue_lock);
+        /* If even the queue cannot grow the object is never merged: it
+         * leaks, which is safe; merging here would race with its owner. */
+        (void)queue_push(t, o);
         pym_mutex_unlock(&registry_lock);
-        if (queued) return;
-    } else {
-        pym_mutex_unlock(&registry_lock);
+        return;
     }
-    /* No owner to hand it to (it detached): nobody writes the local count
-     * any more, so merge here. */
-    merge_counts(o, 0);
+    uint32_t local = __atomic_load_n(&o->ob_ref_local, __ATOMIC_RELAXED);
+    __atomic_store_n(&o->ob_ref_local, 0, __ATOMIC_RELAXED);
+    __atomic_store_n(&o->ob_tid, 0, __ATOMIC_RELAXED);
+    pym_mutex_unlock(&registry_lock);
+    if (merge_into_shared(o, (int64_t)local - 1) == 0) pym__dealloc(o);
 }
 
 static void merge_queue(void)
@@ -373,21 +444,32 @@ static void merge_queue(void)
     pym_object **q = t->queue;
     size_t n = t->queue_len;
     t->queue = NULL;
-    t->queue_len = t->queue_cap = 0;
+    t->queue_cap = 0;
+    __atomic_store_n(&t->queue_len, 0, __ATOMIC_RELAXED);
     pym_mutex_unlock(&t->queue_lock);
-    for (size_t i = 0; i < n; i++) merge_counts(q[i], 0);
+    for (size_t i = 0; i < n; i++) merge_queued(q[i]);
     free(q);
 }
 
+static bool queue_pending(void)
+{
+    return current != NULL && __atomic_load_n(&current->queue_len, __ATOMIC_RELAXED) != 0;
+}
+
+/* A thread other than the owner drops a reference.  If the shared count
+ * would go below zero (the reference was counted in the owner's local
+ * count), the object is queued to its owner instead, and the queue keeps
+ * the reference being dropped until the owner merges: so a queued object
+ * stays alive even if its owner drops all its local references meanwhile
+ * (CPython does the same). */
 void pym__decref_shared(pym_object *o)
 {
     int64_t shared = __atomic_load_n(&o->ob_ref_shared, __ATOMIC_RELAXED);
     int64_t next;
     bool queue;
     do {
-        /* Would go negative while the owner holds the rest: queue it. */
         queue = shared == 0 || shared == SHARED_MAYBE_WEAK;
-        next = queue ? SHARED_QUEUED - (1 << SHARED_SHIFT) : shared - (1 << SHARED_SHIFT);
+        next = queue ? SHARED_QUEUED : shared - (1 << SHARED_SHIFT);
     } while (!__atomic_compare_exchange_n(&o->ob_ref_shared, &shared, next, false,
                                           __ATOMIC_ACQ_REL, __ATOMIC_RELAXED));
     if (queue) queue_to_owner(o);
@@ -398,7 +480,9 @@ void pym__decref_shared(pym_object *o)
  * no way for another thread to take one, the object is dead.  If other
  * threads may take one through a weakref or an intern table, claim the
  * death by swinging the shared word to MERGED (pym__try_incref then
- * fails).  Otherwise give up ownership, keeping the shared count. */
+ * fails).  Otherwise give up ownership, keeping the shared count: ob_tid
+ * is cleared first, because once the shared word says MERGED another
+ * thread may drop the last reference and free the object. */
 static bool release_local(pym_object *o)
 {
     int64_t shared = __atomic_load_n(&o->ob_ref_shared, __ATOMIC_ACQUIRE);
@@ -407,14 +491,8 @@ static bool release_local(pym_object *o)
         __atomic_compare_exchange_n(&o->ob_ref_shared, &shared, SHARED_MERGED, false,
                                     __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
         return true;
-    int64_t merged;
-    do {
-        merged = ((shared >> SHARED_SHIFT) << SHARED_SHIFT) | SHARED_MERGED;
-    } while (!__atomic_compare_exchange_n(&o->ob_ref_shared, &shared, merged, false,
-                                          __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE));
-    __atomic_store_n(&o->ob_tid, 0, __ATOMIC_RELEASE);
-    __atomic_fetch_add(&n_merged, 1, __ATOMIC_RELAXED);
-    return (merged >> SHARED_SHIFT) == 0;
+    __atomic_store_n(&o->ob_tid, 0, __ATOMIC_RELAXED);
+    return merge_into_shared(o, 0) == 0;
 }
 
 void pym__decref_local_zero(pym_object *o)
@@ -432,9 +510,12 @@ bool pym__drop_temp(pym_object *o)
 bool pym__try_incref(pym_object *o)
 {
     if (pym__immortal(o)) return true;
-    if (o->ob_tid == pym__thread_id() && o->ob_ref_local > 0) {
-        __atomic_store_n(&o->ob_ref_local, o->ob_ref_local + 1, __ATOMIC_RELAXED);
-        return true;
+    if (__atomic_load_n(&o->ob_tid, __ATOMIC_RELAXED) == pym__thread_id()) {
+        uint32_t local = o->ob_ref_local;  /* only this thread writes it */
+        if (local > 0) {
+            __atomic_store_n(&o->ob_ref_local, local + 1, __ATOMIC_RELAXED);
+            return true;
+        }
     }
     int64_t shared = __atomic_load_n(&o->ob_ref_shared, __ATOMIC_RELAXED);
     do {
@@ -474,20 +555,39 @@ int pym_thread_attach(void)
         return -1;
     }
     if (t->attached++ > 0) return 0;
-    registry_add(t);
-    mode_attach();
+    mode_attach(registry_add(t));
     return 0;
+}
+
+/* Leaves the registry.  Biased: only with an empty queue, merged while
+ * still attached (merging may destroy objects); an object queued after the
+ * last merge but before leaving would never be merged. */
+static void registry_leave(tstate *t)
+{
+    for (;;) {
+#if defined(PYM_MODE_BIASED)
+        merge_queue();
+#endif
+        pym_mutex_lock(&registry_lock);
+#if defined(PYM_MODE_BIASED)
+        pym_mutex_lock(&t->queue_lock);
+        bool empty = t->queue_len == 0;
+        pym_mutex_unlock(&t->queue_lock);
+#else
+        bool empty = true;
+#endif
+        if (empty) registry_unlink(t);
+        pym_mutex_unlock(&registry_lock);
+        if (empty) return;
+    }
 }
 
 void pym_thread_detach(void)
 {
     tstate *t = current;
     if (t == NULL || t->attached == 0 || --t->attached > 0) return;
-#if defined(PYM_MODE_BIASED)
-    merge_queue();
-#endif
+    registry_leave(t);
     mode_detach();
-    registry_remove(t);
 #if defined(PYM_MODE_BIASED)
     pthread_mutex_destroy(&t->queue_lock);
 #endif
@@ -498,7 +598,7 @@ void pym_thread_detach(void)
 void pym_allow_threads_begin(void)
 {
 #if defined(PYM_MODE_BIASED)
-    if (current != NULL && current->queue_len) merge_queue();
+    if (queue_pending()) merge_queue();
 #endif
     mode_park();
 }

