@@ -85,35 +85,53 @@ $(B)/tests/%: tests/%.c $(SUPPORT) $(B)/libpym.a tests/support/*.h
 	@mkdir -p $(dir $@)
 	$(CC) $(ALLFLAGS) -Itests $< $(SUPPORT) $(B)/libpym.a -lcmocka $(LIBS) -o $@
 
-tests: $(TEST_BIN)
+# The randomized collector stress program (no cmocka; see its header).
+$(B)/tests/stress_gc: tests/stress_gc.c $(B)/libpym.a
+	@mkdir -p $(dir $@)
+	$(CC) $(ALLFLAGS) $< $(B)/libpym.a $(LIBS) -o $@
 
-# Runs every suite of one build (MODE/BACKEND/DEBUG as given).
+tests: $(TEST_BIN) $(B)/tests/stress_gc
+
+# Runs every suite of one build (MODE/BACKEND/DEBUG as given), then the
+# stress program: seed, objects, steps.
 TEST_ENV ?=
+STRESS_ARGS ?= 1 100000 20
 check: tests
 	@set -e; for t in $(TEST_BIN); do echo "== $$t"; env $(TEST_ENV) $$t; done
+	@echo "== $(B)/tests/stress_gc $(STRESS_ARGS)"; env $(TEST_ENV) $(B)/tests/stress_gc $(STRESS_ARGS)
 
 VALGRIND := valgrind --tool=memcheck --leak-check=full --show-leak-kinds=definite,indirect,possible \
             --errors-for-leak-kinds=definite,indirect,possible --error-exitcode=99 -q
+QUICK := TEST_ENV="PYM_MALLOC=malloc PYM_TEST_QUICK=1" STRESS_ARGS="2 10000 10"
 valgrind: tests
 	@set -e; for t in $(TEST_BIN); do echo "== memcheck $$t"; \
 	  PYM_MALLOC=malloc PYM_TEST_QUICK=1 $(VALGRIND) $$t; done
+	@echo "== memcheck stress_gc 3 10000 10"; PYM_MALLOC=malloc $(VALGRIND) $(B)/tests/stress_gc 3 10000 10
 
 sanitize:
-	$(MAKE) SAN=asan check TEST_ENV="PYM_MALLOC=malloc PYM_TEST_QUICK=1"
-	$(MAKE) SAN=asan MODE=biased check TEST_ENV="PYM_MALLOC=malloc PYM_TEST_QUICK=1"
+	$(MAKE) SAN=asan check $(QUICK)
+	$(MAKE) SAN=asan MODE=biased check $(QUICK)
 
 tsan:
-	$(MAKE) SAN=tsan MODE=atomic check TEST_ENV="PYM_MALLOC=malloc PYM_TEST_QUICK=1"
-	$(MAKE) SAN=tsan MODE=biased check TEST_ENV="PYM_MALLOC=malloc PYM_TEST_QUICK=1"
+	$(MAKE) SAN=tsan MODE=atomic check $(QUICK)
+	$(MAKE) SAN=tsan MODE=biased check $(QUICK)
 
+# Every mode built with clang (warnings are errors), and its suites run.
 clang-check:
-	$(MAKE) CC=clang VARIANT_SUFFIX= OPT=-O1 B=build/clang-$(MODE) lib
+	@set -e; for m in gil atomic biased; do \
+	  $(MAKE) --no-print-directory CC=clang OPT=-O1 VARIANT=clang-$$m MODE=$$m check; done
 
-# The full suite: deps, every mode, memcheck, a debug build, a clang build.
+# The full suite: every mode, a debug build, memcheck, ASan+UBSan, TSan
+# and clang.
 test: deps
 	$(MAKE) check MODE=gil
-	$(MAKE) check MODE=gil DEBUG=1
+	$(MAKE) check MODE=atomic
+	$(MAKE) check MODE=biased
+	$(MAKE) check MODE=gil DEBUG=1 STRESS_ARGS="4 20000 10"
 	$(MAKE) valgrind MODE=gil
+	$(MAKE) valgrind MODE=biased
+	$(MAKE) sanitize
+	$(MAKE) tsan
 	$(MAKE) clang-check
 	@echo "make test: all suites passed"
 

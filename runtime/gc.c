@@ -118,7 +118,8 @@ static inline bool collecting(const pym_object *o)
 
 /* ---- tracking ------------------------------------------------------------ */
 
-static void collect_generations(void);
+static int due_generation(void);
+static size_t collect_with_callbacks(int generation);
 
 /* Guards the generation lists and counts in the threaded modes. */
 static pym_mutex gc_lock = PYM_MUTEX_INIT;
@@ -133,8 +134,9 @@ void pym_gc_link_new(pym_object *o)
     pym_rt_lock(&gc_lock);
     bool due = !hidden(o) && ++gc.gens[0].count > gc.gens[0].threshold &&
                gc.gens[0].threshold > 0 && gc.enabled && !gc.collecting;
+    int generation = due ? due_generation() : -1;
     pym_rt_unlock(&gc_lock);
-    if (due && !pym_thread_holds_locks()) collect_generations();
+    if (generation >= 0 && !pym_thread_holds_locks()) collect_with_callbacks(generation);
     pym_rt_lock(&gc_lock);
     list_append(&gc.gens[0].head, pym_gc_head_of(o));
     pym_rt_unlock(&gc_lock);
@@ -497,17 +499,18 @@ static size_t collect_with_callbacks(int generation)
     return found;
 }
 
-/* The oldest generation over its threshold is collected; the oldest only
- * when the objects promoted since the last full collection exceed 25% of
- * those it kept, so full collections stay linear overall. */
-static void collect_generations(void)
+/* Which generation an automatic collection takes (-1: none), with gc_lock
+ * held: the oldest over its threshold, and the oldest only when the objects
+ * promoted since the last full collection exceed 25% of those it kept, so
+ * full collections stay linear overall. */
+static int due_generation(void)
 {
     for (int i = NGEN - 1; i >= 0; i--) {
         if (gc.gens[i].count <= gc.gens[i].threshold) continue;
         if (i == NGEN - 1 && gc.long_lived_pending < gc.long_lived_total / 4) continue;
-        collect_with_callbacks(i);
-        return;
+        return i;
     }
+    return -1;
 }
 
 /* ---- public API ------------------------------------------------------------ */

@@ -158,6 +158,9 @@ static pym_object *attach(pym_weakref *wr, pym_object *referent, pym_object *cal
     wr->referent = referent;
     wr->callback = callback ? pym_incref(callback) : NULL;
     wr->hash = -1;
+    /* The referent's list reaches wr without a reference: a dying
+     * referent on another thread takes one with pym__try_incref. */
+    pym__set_maybe_weak(&wr->ob_base);
     insert_after(head_of(referent), callback ? basic : NULL, wr);
     pym_rt_unlock(&wr_lock);
     return &wr->ob_base;

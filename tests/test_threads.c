@@ -26,16 +26,7 @@
 
 #include "support/pym_test.h"
 
-#if defined(__SANITIZE_THREAD__)
-#define UNDER_TSAN 1
-#elif defined(__has_feature)
-#if __has_feature(thread_sanitizer)
-#define UNDER_TSAN 1
-#endif
-#endif
-#ifndef UNDER_TSAN
-#define UNDER_TSAN 0
-#endif
+#define UNDER_TSAN PYM_TSAN
 
 #define NWORKERS 4
 

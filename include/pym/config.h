@@ -44,6 +44,20 @@
 #define PYM_GC_THRESHOLD2 10
 #endif
 
+/* Set under ThreadSanitizer, which cannot see standalone fences: the few
+ * places that pair a relaxed operation with a fence use the equivalent
+ * ordered operation instead, so TSan sees exactly the ordering we rely on. */
+#if defined(__SANITIZE_THREAD__)
+#define PYM_TSAN 1
+#elif defined(__has_feature)
+#if __has_feature(thread_sanitizer)
+#define PYM_TSAN 1
+#endif
+#endif
+#ifndef PYM_TSAN
+#define PYM_TSAN 0
+#endif
+
 #if defined(__GNUC__)
 #define PYM_LIKELY(x)   __builtin_expect(!!(x), 1)
 #define PYM_UNLIKELY(x) __builtin_expect(!!(x), 0)

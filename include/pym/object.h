@@ -149,12 +149,20 @@ static inline void pym__incref(pym_object *o)
 static inline void pym__decref(pym_object *o)
 {
     if (PYM_UNLIKELY(pym__immortal(o))) return;
+    /* Release, so that this thread's writes happen before the destroy;
+     * the thread that drops the last reference then acquires them all. */
+#if PYM_TSAN
+    uint32_t old = __atomic_fetch_sub(&o->ob_refcnt, 1, __ATOMIC_ACQ_REL);
+#else
     uint32_t old = __atomic_fetch_sub(&o->ob_refcnt, 1, __ATOMIC_RELEASE);
+#endif
 #if PYM_DEBUG
     if (old == 0) pym__fatal_negative(o);
 #endif
     if (old == 1) {
+#if !PYM_TSAN
         __atomic_thread_fence(__ATOMIC_ACQUIRE);
+#endif
         pym__dealloc(o);
     }
 }
@@ -180,10 +188,16 @@ static inline bool pym__immortal(const pym_object *o)
 {
     return (int32_t)__atomic_load_n(&o->ob_ref_local, __ATOMIC_RELAXED) < 0;
 }
+/* ob_tid is written by other threads when they merge an object whose owner
+ * has gone, so it is read with a relaxed load (a plain move). */
+static inline bool pym__owned(const pym_object *o)
+{
+    return __atomic_load_n(&o->ob_tid, __ATOMIC_RELAXED) == pym__thread_id();
+}
 static inline void pym__incref(pym_object *o)
 {
     if (PYM_UNLIKELY(pym__immortal(o))) return;
-    if (PYM_LIKELY(o->ob_tid == pym__thread_id()))
+    if (PYM_LIKELY(pym__owned(o)))
         __atomic_store_n(&o->ob_ref_local, o->ob_ref_local + 1, __ATOMIC_RELAXED);
     else
         __atomic_fetch_add(&o->ob_ref_shared, 4, __ATOMIC_RELAXED);
@@ -192,7 +206,7 @@ void pym__decref_local_zero(pym_object *o);
 static inline void pym__decref(pym_object *o)
 {
     if (PYM_UNLIKELY(pym__immortal(o))) return;
-    if (PYM_LIKELY(o->ob_tid == pym__thread_id())) {
+    if (PYM_LIKELY(pym__owned(o))) {
         uint32_t n = o->ob_ref_local - 1;
 #if PYM_DEBUG
         if (o->ob_ref_local == 0) pym__fatal_negative(o);
@@ -225,11 +239,14 @@ bool pym__try_incref(pym_object *o);
 #define PYM__SHARED_MERGED 2
 #define PYM__SHARED_MAYBE_WEAK 3  /* other threads may take a reference
                                      without holding one (weakref, intern) */
+/* Stores are relaxed atomics (plain moves): a weakref on another thread
+ * may read the count of an object being revived for its finalizer. */
 static inline void pym__set_count(pym_object *o, uint32_t n)
 {
-    o->ob_tid = pym__thread_id();
-    o->ob_ref_local = n;
-    o->ob_ref_shared = (o->ob_type->flags & PYM_TYPE_WEAKREFABLE) ? PYM__SHARED_MAYBE_WEAK : 0;
+    int64_t shared = (o->ob_type->flags & PYM_TYPE_WEAKREFABLE) ? PYM__SHARED_MAYBE_WEAK : 0;
+    __atomic_store_n(&o->ob_tid, pym__thread_id(), __ATOMIC_RELAXED);
+    __atomic_store_n(&o->ob_ref_local, n, __ATOMIC_RELAXED);
+    __atomic_store_n(&o->ob_ref_shared, shared, __ATOMIC_RELAXED);
 }
 void pym__set_maybe_weak(pym_object *o);
 static inline void pym__set_immortal(pym_object *o)
@@ -240,7 +257,12 @@ bool pym__drop_temp(pym_object *o);
 #else
 #define PYM__STATIC_HEAD(type_ptr, flags) \
     { .ob_refcnt = 0xC0000000u, .ob_flags = (flags), .ob_type = (type_ptr) }
-static inline void pym__set_count(pym_object *o, uint32_t n) { o->ob_refcnt = n; }
+/* A relaxed store (a plain move): a weakref on another thread may read the
+ * count of an object being revived for its finalizer. */
+static inline void pym__set_count(pym_object *o, uint32_t n)
+{
+    __atomic_store_n(&o->ob_refcnt, n, __ATOMIC_RELAXED);
+}
 /* Marks `o` as reachable without a reference (an intern table entry); only
  * biased counting needs to know. */
 static inline void pym__set_maybe_weak(pym_object *o) { (void)o; }

@@ -51,9 +51,20 @@ static inline pym_object **pym_weaklist_of(const pym_object *o)
 {
     return (pym_object **)((char *)o - pym_gc_prefix(o->ob_type)) - 1;
 }
-static inline bool pym_flag(const pym_object *o, uint32_t f) { return (o->ob_flags & f) != 0; }
+/* Flags are written by the thread that owns the object's state (GIL held,
+ * world stopped, or the object's only reference), except PYM_OBF_INTERNED,
+ * which other threads read without the table's lock: it is set with
+ * pym_flag_publish, and every read is a (free) relaxed load. */
+static inline bool pym_flag(const pym_object *o, uint32_t f)
+{
+    return (__atomic_load_n(&o->ob_flags, __ATOMIC_RELAXED) & f) != 0;
+}
 static inline void pym_flag_set(pym_object *o, uint32_t f) { o->ob_flags |= f; }
 static inline void pym_flag_clear(pym_object *o, uint32_t f) { o->ob_flags &= ~f; }
+static inline void pym_flag_publish(pym_object *o, uint32_t f)
+{
+    __atomic_fetch_or(&o->ob_flags, f, __ATOMIC_RELAXED);
+}
 
 /* A new object of `t` with `extra` bytes after type->size: zero-filled,
  * refcount 1, tracked if GC.  NULL with MemoryError. */

@@ -77,13 +77,15 @@ uint64_t pym_hash_bytes(const void *p, size_t n)
 }
 
 /* The str hash: pym_hash_bytes, never -1 (CPython reserves -1 for errors). */
+/* The cache is read and filled without a lock: threads that race compute
+ * the same value, so relaxed atomics (plain moves) are enough. */
 static int64_t str_hash_of(pym_str *s)
 {
-    int64_t h = s->hash;
+    int64_t h = __atomic_load_n(&s->hash, __ATOMIC_RELAXED);
     if (PYM_LIKELY(h != -1)) return h;
     h = (int64_t)pym_hash_bytes(s->data, s->len);
     if (h == -1) h = -2;
-    s->hash = h;
+    __atomic_store_n(&s->hash, h, __ATOMIC_RELAXED);
     return h;
 }
 
@@ -331,7 +333,7 @@ static pym_object *str_intern_impl(pym_str *s)
     if (found == NULL && intern_reserve() == 0) {
         intern_place(interned.slots, interned.cap, s, hash);
         interned.count++;
-        pym_flag_set(&s->ob_base, PYM_OBF_INTERNED);
+        pym_flag_publish(&s->ob_base, PYM_OBF_INTERNED);
         pym__set_maybe_weak(&s->ob_base);  /* the table hands out references */
         found = as_str(pym_incref(&s->ob_base));
     }
@@ -442,7 +444,9 @@ static int str_equal(pym_object *a, pym_object *b)
     if (!pym_is_str(a) || !pym_is_str(b)) return 0;
     pym_str *x = as_str(a), *y = as_str(b);
     if (x->len != y->len) return 0;
-    if (x->hash != -1 && y->hash != -1 && x->hash != y->hash) return 0;
+    int64_t hx = __atomic_load_n(&x->hash, __ATOMIC_RELAXED);
+    int64_t hy = __atomic_load_n(&y->hash, __ATOMIC_RELAXED);
+    if (hx != -1 && hy != -1 && hx != hy) return 0;
     return memcmp(x->data, y->data, x->len) == 0;
 }
 

@@ -461,7 +461,7 @@ pym_object *pym_tuple_intern(pym_object *t)
     if (found == NULL && err == 0 && intern_reserve() == 0) {
         intern_place(interned.slots, interned.cap, as_tuple(t), hash);
         interned.count++;
-        pym_flag_set(t, PYM_OBF_INTERNED);
+        pym_flag_publish(t, PYM_OBF_INTERNED);
         pym__set_maybe_weak(t);  /* the table hands out references */
         found = as_tuple(pym_incref(t));
     }
