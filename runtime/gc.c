@@ -37,14 +37,9 @@
 
 #define NGEN 3
 
-typedef struct gc_generation {
-    pym_gc_head head;
-    int threshold;
-    int count;   /* gen 0: allocations minus frees; older: younger collections */
-} gc_generation;
+pym_gc_generation pym__gc_gens[NGEN];
 
 static struct {
-    gc_generation gens[NGEN];
     pym_gc_head permanent;
     bool enabled;
     bool collecting;
@@ -129,20 +124,20 @@ static inline bool hidden(const pym_object *o) { return (o->ob_type->flags & PYM
 /* Runtime-internal objects (list storage) are allocated in the middle of
  * mutations, where no user code may run: they neither count as
  * allocations nor start a collection. */
-void pym_gc_link_new(pym_object *o)
+void pym__gc_link_new_slow(pym_object *o)
 {
     pym_rt_lock(&gc_lock);
-    bool due = !hidden(o) && ++gc.gens[0].count > gc.gens[0].threshold &&
-               gc.gens[0].threshold > 0 && gc.enabled && !gc.collecting;
+    bool due = !hidden(o) && ++pym__gc_gens[0].count > pym__gc_gens[0].threshold &&
+               pym__gc_gens[0].threshold > 0 && gc.enabled && !gc.collecting;
     int generation = due ? due_generation() : -1;
     pym_rt_unlock(&gc_lock);
     if (generation >= 0 && !pym_thread_holds_locks()) collect_with_callbacks(generation);
     pym_rt_lock(&gc_lock);
-    list_append(&gc.gens[0].head, pym_gc_head_of(o));
+    list_append(&pym__gc_gens[0].head, pym_gc_head_of(o));
     pym_rt_unlock(&gc_lock);
 }
 
-void pym_gc_unlink(pym_object *o)
+void pym__gc_unlink_slow(pym_object *o)
 {
     pym_gc_head *g = pym_gc_head_of(o);
     pym_rt_lock(&gc_lock);
@@ -151,7 +146,7 @@ void pym_gc_unlink(pym_object *o)
         pym_flag_clear(o, PYM_OBF_COLLECTING | PYM_OBF_UNREACHABLE);
     }
     /* Every GC allocation counted, tracked or not, so every death uncounts. */
-    if (!hidden(o) && gc.gens[0].count > 0) gc.gens[0].count--;
+    if (!hidden(o) && pym__gc_gens[0].count > 0) pym__gc_gens[0].count--;
     pym_rt_unlock(&gc_lock);
 }
 
@@ -159,7 +154,7 @@ void pym_gc_track(pym_object *o)
 {
     if (o == NULL || !pym_is_gc(o) || pym_is_immortal(o)) return;
     pym_rt_lock(&gc_lock);
-    if (pym_gc_head_of(o)->next == NULL) list_append(&gc.gens[0].head, pym_gc_head_of(o));
+    if (pym_gc_head_of(o)->next == NULL) list_append(&pym__gc_gens[0].head, pym_gc_head_of(o));
     pym_rt_unlock(&gc_lock);
 }
 
@@ -403,9 +398,9 @@ static void promote(int generation, pym_gc_head *young, pym_gc_head *old)
 static size_t collect(int generation)
 {
     double t0 = now_seconds();
-    for (int i = 0; i < generation; i++) list_merge(&gc.gens[i].head, &gc.gens[generation].head);
-    pym_gc_head *young = &gc.gens[generation].head;
-    pym_gc_head *old = generation + 1 < NGEN ? &gc.gens[generation + 1].head : young;
+    for (int i = 0; i < generation; i++) list_merge(&pym__gc_gens[i].head, &pym__gc_gens[generation].head);
+    pym_gc_head *young = &pym__gc_gens[generation].head;
+    pym_gc_head *old = generation + 1 < NGEN ? &pym__gc_gens[generation + 1].head : young;
     pym_gc_head unreachable, final;
     list_init(&unreachable);
     list_init(&final);
@@ -415,8 +410,8 @@ static size_t collect(int generation)
     promote(generation, young, old);
     /* Counts restart before user code runs, so what finalizers and
      * callbacks allocate counts towards the next collection (CPython). */
-    if (generation + 1 < NGEN) gc.gens[generation + 1].count++;
-    for (int i = 0; i <= generation; i++) gc.gens[i].count = 0;
+    if (generation + 1 < NGEN) pym__gc_gens[generation + 1].count++;
+    for (int i = 0; i <= generation; i++) pym__gc_gens[i].count = 0;
 
     size_t found = handle_weakrefs(&unreachable);
     finalize_garbage(&unreachable);
@@ -506,7 +501,7 @@ static size_t collect_with_callbacks(int generation)
 static int due_generation(void)
 {
     for (int i = NGEN - 1; i >= 0; i--) {
-        if (gc.gens[i].count <= gc.gens[i].threshold) continue;
+        if (pym__gc_gens[i].count <= pym__gc_gens[i].threshold) continue;
         if (i == NGEN - 1 && gc.long_lived_pending < gc.long_lived_total / 4) continue;
         return i;
     }
@@ -531,19 +526,19 @@ bool pym_gc_is_enabled(void) { return gc.enabled; }
 
 void pym_gc_set_threshold(int t0, int t1, int t2)
 {
-    gc.gens[0].threshold = t0;
-    gc.gens[1].threshold = t1;
-    gc.gens[2].threshold = t2;
+    pym__gc_gens[0].threshold = t0;
+    pym__gc_gens[1].threshold = t1;
+    pym__gc_gens[2].threshold = t2;
 }
 
 void pym_gc_get_threshold(int out[3])
 {
-    for (int i = 0; i < NGEN; i++) out[i] = gc.gens[i].threshold;
+    for (int i = 0; i < NGEN; i++) out[i] = pym__gc_gens[i].threshold;
 }
 
 void pym_gc_get_count(int out[3])
 {
-    for (int i = 0; i < NGEN; i++) out[i] = gc.gens[i].count;
+    for (int i = 0; i < NGEN; i++) out[i] = pym__gc_gens[i].count;
 }
 
 void pym_gc_get_stats(int generation, pym_gc_stats *out)
@@ -568,12 +563,12 @@ int pym_gc_add_callback(pym_object *callable)
 void pym_gc_freeze(void)
 {
     for (int i = 0; i < NGEN; i++) {
-        list_merge(&gc.gens[i].head, &gc.permanent);
-        gc.gens[i].count = 0;
+        list_merge(&pym__gc_gens[i].head, &gc.permanent);
+        pym__gc_gens[i].count = 0;
     }
 }
 
-void pym_gc_unfreeze(void) { list_merge(&gc.permanent, &gc.gens[NGEN - 1].head); }
+void pym_gc_unfreeze(void) { list_merge(&gc.permanent, &pym__gc_gens[NGEN - 1].head); }
 
 size_t pym_gc_get_freeze_count(void) { return visible_size(&gc.permanent); }
 
@@ -636,7 +631,7 @@ static pym_object *gather_generations(int lo, int hi, pym_object *target)
     pym_object *result = pym_list_new();
     if (result == NULL) return NULL;
     for (int i = lo; i <= hi; i++) {
-        if (gather(&gc.gens[i].head, result, target) < 0) {
+        if (gather(&pym__gc_gens[i].head, result, target) < 0) {
             pym_decref(result);
             return NULL;
         }
@@ -665,9 +660,9 @@ void pym_gc_init(void)
 {
     static const int thresholds[NGEN] = {PYM_GC_THRESHOLD0, PYM_GC_THRESHOLD1, PYM_GC_THRESHOLD2};
     for (int i = 0; i < NGEN; i++) {
-        list_init(&gc.gens[i].head);
-        gc.gens[i].threshold = thresholds[i];
-        gc.gens[i].count = 0;
+        list_init(&pym__gc_gens[i].head);
+        pym__gc_gens[i].threshold = thresholds[i];
+        pym__gc_gens[i].count = 0;
         gc.stats[i] = (pym_gc_stats){0, 0, 0, 0.0};
     }
     list_init(&gc.permanent);
@@ -681,7 +676,7 @@ void pym_gc_init(void)
  * missing decref is cleared so that whatever it holds can be released. */
 static void clear_all_tracked(void)
 {
-    pym_gc_head *h = &gc.gens[NGEN - 1].head;
+    pym_gc_head *h = &pym__gc_gens[NGEN - 1].head;
     while (!list_empty(h)) {
         pym_gc_head *g = h->next;
         pym_object *o = obj(g);
@@ -703,7 +698,7 @@ void pym_gc_fini(void)
     gc.collecting = false;
     pym_gc_collect(NGEN - 1);
     gc.collecting = true;  /* no automatic collection while tearing down */
-    for (int i = 0; i < NGEN - 1; i++) list_merge(&gc.gens[i].head, &gc.gens[NGEN - 1].head);
+    for (int i = 0; i < NGEN - 1; i++) list_merge(&pym__gc_gens[i].head, &pym__gc_gens[NGEN - 1].head);
     clear_all_tracked();
     gc.collecting = false;
 }

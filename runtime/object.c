@@ -294,7 +294,7 @@ void pym_immortalize(pym_object *o)
         cap_immortals = cap;
     }
     immortals[n_immortals++] = o;
-    if (pym_is_gc(o)) pym_gc_unlink(o);
+    if (pym_is_gc(o)) pym__gc_unlink_slow(o);  /* clears collector flags too */
     pym__set_immortal(o);
 }
 

@@ -13,6 +13,7 @@
 #endif
 
 #include "pym.h"
+#include "internal/thread.h"
 
 typedef struct pym_gc_head {
     struct pym_gc_head *next;
@@ -35,11 +36,61 @@ static inline bool pym_is_gc(const pym_object *o)
     return (o->ob_type->flags & PYM_TYPE_GC) != 0;
 }
 
+/* Type flag for runtime-internal types (list storage, weakref registry):
+ * not counted by pym_live_objects and not listed by pym_gc_get_objects. */
+#define PYM_TYPE_HIDDEN (1u << 31)
+
+/* One generation.  gens[0].count is allocations minus deaths since the
+ * last collection; an older one's count is collections of the younger. */
+typedef struct pym_gc_generation {
+    pym_gc_head head;
+    int threshold;
+    int count;
+} pym_gc_generation;
+extern pym_gc_generation pym__gc_gens[3];
+
+void pym__gc_link_new_slow(pym_object *o);
+void pym__gc_unlink_slow(pym_object *o);
+
+static inline void pym__gc_append(pym_gc_head *h, pym_gc_head *g)
+{
+    g->prev = h->prev;
+    g->next = h;
+    h->prev->next = g;
+    h->prev = g;
+}
+
 /* Link a new GC object into the youngest generation (counts an allocation,
- * may start an automatic collection first). */
-void pym_gc_link_new(pym_object *o);
+ * may start an automatic collection first).  Inline, because every
+ * container birth takes it: the call is only for threads, runtime-internal
+ * objects and a full generation 0. */
+static inline void pym_gc_link_new(pym_object *o)
+{
+    pym_gc_generation *g0 = &pym__gc_gens[0];
+    if (PYM_UNLIKELY(pym_threads_active() || (o->ob_type->flags & PYM_TYPE_HIDDEN) ||
+                     g0->count >= g0->threshold)) {
+        pym__gc_link_new_slow(o);
+        return;
+    }
+    g0->count++;
+    pym__gc_append(&g0->head, pym_gc_head_of(o));
+}
+
 /* At death: unlinks if tracked, and uncounts the allocation. */
-void pym_gc_unlink(pym_object *o);
+static inline void pym_gc_unlink(pym_object *o)
+{
+    pym_gc_generation *g0 = &pym__gc_gens[0];
+    pym_gc_head *g = pym_gc_head_of(o);
+    if (PYM_UNLIKELY(pym_threads_active() || (o->ob_type->flags & PYM_TYPE_HIDDEN) ||
+                     g0->count <= 0 || g->next == NULL)) {
+        pym__gc_unlink_slow(o);
+        return;
+    }
+    g->prev->next = g->next;
+    g->next->prev = g->prev;
+    g->next = NULL;
+    g0->count--;
+}
 void pym_gc_init(void);
 void pym_gc_fini(void);   /* collects everything and breaks what is left */
 

@@ -28,9 +28,6 @@
 #define PYM_OBF_UNTRACKED_T (1u << 5)  /* tuple: seen by the collector with only
                                           untracked items (may stay untracked) */
 
-/* Type flag for runtime-internal types (list storage, weakref registry):
- * not counted by pym_live_objects and not listed by pym_gc_get_objects. */
-#define PYM_TYPE_HIDDEN (1u << 31)
 
 #define PYM_STATIC_OBJECT(type_ptr) PYM__STATIC_HEAD(type_ptr, PYM_OBF_STATIC)
 

@@ -236,11 +236,7 @@ static void tuple_destroy(pym_object *self)
 {
     if (pym_flag(self, PYM_OBF_INTERNED)) pym_tuple_unintern(self);
     pym_tuple *t = as_tuple(self);
-    for (size_t i = 0; i < t->n; i++) {
-        pym_object *o = t->items[i];
-        t->items[i] = NULL;
-        pym_xdecref(o);
-    }
+    for (size_t i = 0; i < t->n; i++) pym_xdecref(t->items[i]);
 }
 
 static size_t tuple_extra_size(const pym_object *self)
