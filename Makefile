@@ -154,8 +154,10 @@ $(B)/bench/%: bench/%.c $(B)/libpym.a
 	@mkdir -p $(dir $@)
 	$(CC) $(ALLFLAGS) -O2 $(PY_CFLAGS) $< $(B)/libpym.a $(PY_LIBS) $(LIBS) -o $@
 
-bench: deps $(B)/bench/objects
+bench: deps $(B)/bench/objects $(B)/bench/gc
 	@$(B)/bench/objects
+	@echo
+	@$(B)/bench/gc
 
 bench-contention: deps
 	@bash bench/contention.sh

@@ -88,13 +88,6 @@ static void list_merge(pym_gc_head *from, pym_gc_head *to)
     list_init(from);
 }
 
-static size_t list_size(const pym_gc_head *h)
-{
-    size_t n = 0;
-    for (const pym_gc_head *g = h->next; g != h; g = g->next) n++;
-    return n;
-}
-
 /* Objects a program can see: runtime-internal ones (list storage) are
  * bookkeeping, not objects the program made, so counts leave them out. */
 static size_t visible_size(pym_gc_head *h)
@@ -230,37 +223,6 @@ static int visit_reachable(pym_object *o, void *arg)
     return 0;
 }
 
-/* Scans `young` left to right.  Invariant: everything left of `prev` is
- * reachable, doubly linked again and no longer COLLECTING; everything moved
- * to `unreachable` has UNREACHABLE set and is doubly linked there. */
-static void move_unreachable(pym_gc_head *young, pym_gc_head *unreachable)
-{
-    pym_gc_head *prev = young;
-    pym_gc_head *g = young->next;
-    while (g != young) {
-        pym_object *o = obj(g);
-        if (g->refs > 0) {
-            traverse(o, visit_reachable, young);
-            g->prev = prev;
-            pym_flag_clear(o, PYM_OBF_COLLECTING);
-            prev = g;
-        } else {
-            prev->next = g->next;
-            list_append(unreachable, g);
-            pym_flag_set(o, PYM_OBF_UNREACHABLE);
-        }
-        g = prev->next;
-    }
-    young->prev = prev;
-}
-
-static void deduce_unreachable(pym_gc_head *young, pym_gc_head *unreachable)
-{
-    update_refs(young);
-    subtract_refs(young);
-    move_unreachable(young, unreachable);
-}
-
 /* An immutable container whose referents are all untracked can never be
  * part of a cycle, and its contents cannot change: stop tracking it (what
  * CPython does for tuples, here for every PYM_TYPE_IMMUTABLE GC type). */
@@ -270,16 +232,51 @@ static int visit_tracked(pym_object *o, void *arg)
     return pym_gc_is_tracked(o);
 }
 
-static void untrack_immutables(pym_gc_head *set)
+static bool can_untrack(pym_object *o)
 {
-    pym_gc_head *next;
-    for (pym_gc_head *g = set->next; g != set; g = next) {
-        next = g->next;
+    if (!(o->ob_type->flags & PYM_TYPE_IMMUTABLE)) return false;
+    return o->ob_type->traverse == NULL || o->ob_type->traverse(o, visit_tracked, NULL) == 0;
+}
+
+/* Scans `young` left to right.  Invariant: everything left of `prev` is
+ * reachable, doubly linked again and no longer COLLECTING; everything moved
+ * to `unreachable` has UNREACHABLE set and is doubly linked there.  The
+ * same walk untracks immutables that cannot be in a cycle (no extra pass
+ * over the heap) and returns how many objects stay in `young`. */
+static size_t move_unreachable(pym_gc_head *young, pym_gc_head *unreachable)
+{
+    size_t kept = 0;
+    pym_gc_head *prev = young;
+    pym_gc_head *g = young->next;
+    while (g != young) {
         pym_object *o = obj(g);
-        if (!(o->ob_type->flags & PYM_TYPE_IMMUTABLE)) continue;
-        if (o->ob_type->traverse == NULL || o->ob_type->traverse(o, visit_tracked, NULL) == 0)
-            list_remove(g);
+        if (g->refs > 0) {
+            traverse(o, visit_reachable, young);
+            pym_flag_clear(o, PYM_OBF_COLLECTING);
+            if (PYM_UNLIKELY(can_untrack(o))) {
+                prev->next = g->next;
+                g->next = NULL;
+            } else {
+                g->prev = prev;
+                prev = g;
+                kept++;
+            }
+        } else {
+            prev->next = g->next;
+            list_append(unreachable, g);
+            pym_flag_set(o, PYM_OBF_UNREACHABLE);
+        }
+        g = prev->next;
     }
+    young->prev = prev;
+    return kept;
+}
+
+static size_t deduce_unreachable(pym_gc_head *young, pym_gc_head *unreachable)
+{
+    update_refs(young);
+    subtract_refs(young);
+    return move_unreachable(young, unreachable);
 }
 
 /* ---- what happens to the garbage ---------------------------------------- */
@@ -289,17 +286,26 @@ static bool is_garbage(const pym_object *o)
     return pym_is_gc(o) && pym_flag(o, PYM_OBF_UNREACHABLE);
 }
 
+static bool needs_finalizer(const pym_object *o)
+{
+    return o->ob_type->finalize != NULL && !pym_flag(o, PYM_OBF_FINALIZED);
+}
+
 /* Clears every weakref to garbage before any user code sees it, then runs
  * the callbacks of weakrefs that are not garbage themselves.  Returns the
- * weakrefs those callbacks released (CPython counts them as collected). */
-static size_t handle_weakrefs(pym_gc_head *unreachable)
+ * weakrefs those callbacks released (CPython counts them as collected);
+ * `*finalizers` is set to how many objects still have a finalizer to run. */
+static size_t handle_weakrefs(pym_gc_head *unreachable, size_t *finalizers)
 {
     pym_weakref_chain chain = {NULL, NULL};
+    size_t pending = 0;
     for (pym_gc_head *g = unreachable->next; g != unreachable; g = g->next) {
         pym_object *o = obj(g);
-        pym_weakref_forget(o);
+        if (o->ob_type == &pym_weakref_type) pym_weakref_forget(o);
         if (pym_has_weakrefs(o)) pym_weakref_detach(o, &chain, is_garbage);
+        pending += needs_finalizer(o);
     }
+    *finalizers = pending;
     return pym_weakref_run_chain(&chain);
 }
 
@@ -314,7 +320,7 @@ static void finalize_garbage(pym_gc_head *unreachable)
         pym_gc_head *g = unreachable->next;
         pym_object *o = obj(g);
         list_move(g, &seen);
-        if (o->ob_type->finalize == NULL || pym_flag(o, PYM_OBF_FINALIZED)) continue;
+        if (!needs_finalizer(o)) continue;
         pym_incref(o);
         pym_object_finalize(o);
         pym_decref(o);
@@ -345,10 +351,17 @@ static bool no_callback(const pym_object *wr)
     return true;
 }
 
-static void clear_late_weakrefs(pym_gc_head *final)
+/* Returns the garbage a program can see (see visible_size), in the same
+ * walk. */
+static size_t clear_late_weakrefs(pym_gc_head *final)
 {
-    for (pym_gc_head *g = final->next; g != final; g = g->next)
-        if (pym_has_weakrefs(obj(g))) pym_weakref_detach(obj(g), NULL, no_callback);
+    size_t n = 0;
+    for (pym_gc_head *g = final->next; g != final; g = g->next) {
+        pym_object *o = obj(g);
+        if (pym_has_weakrefs(o)) pym_weakref_detach(o, NULL, no_callback);
+        n += !hidden(o);
+    }
+    return n;
 }
 
 /* Breaks the cycles with `clear`; refcounting then frees.  An object that
@@ -380,16 +393,16 @@ static double now_seconds(void)
     return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
 
-/* Promotes the survivors of `young` into `old`, keeping the numbers the
- * long-lived rule needs. */
-static void promote(int generation, pym_gc_head *young, pym_gc_head *old)
+/* Promotes the `kept` survivors of `young` into `old`, keeping the
+ * numbers the long-lived rule needs. */
+static void promote(int generation, pym_gc_head *young, pym_gc_head *old, size_t kept)
 {
     if (young != old) {
-        if (generation == NGEN - 2) gc.long_lived_pending += list_size(young);
+        if (generation == NGEN - 2) gc.long_lived_pending += kept;
         list_merge(young, old);
     } else {
         gc.long_lived_pending = 0;
-        gc.long_lived_total = list_size(young);
+        gc.long_lived_total = kept;
     }
 }
 
@@ -405,19 +418,24 @@ static size_t collect(int generation)
     list_init(&unreachable);
     list_init(&final);
 
-    deduce_unreachable(young, &unreachable);
-    untrack_immutables(young);
-    promote(generation, young, old);
+    size_t kept = deduce_unreachable(young, &unreachable);
+    promote(generation, young, old, kept);
     /* Counts restart before user code runs, so what finalizers and
      * callbacks allocate counts towards the next collection (CPython). */
     if (generation + 1 < NGEN) pym__gc_gens[generation + 1].count++;
     for (int i = 0; i <= generation; i++) pym__gc_gens[i].count = 0;
 
-    size_t found = handle_weakrefs(&unreachable);
-    finalize_garbage(&unreachable);
-    handle_resurrected(&unreachable, &final, old);
-    found += visible_size(&final);
-    clear_late_weakrefs(&final);
+    size_t finalizers;
+    size_t found = handle_weakrefs(&unreachable, &finalizers);
+    if (finalizers > 0) {
+        finalize_garbage(&unreachable);
+        handle_resurrected(&unreachable, &final, old);
+    } else {
+        /* Only finalizers can resurrect: a weakref callback is reachable,
+         * and garbage is reachable only from garbage. */
+        list_merge(&unreachable, &final);
+    }
+    found += clear_late_weakrefs(&final);
     delete_garbage(&final, old);
 
     pym_gc_stats *st = &gc.stats[generation];

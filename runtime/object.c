@@ -167,7 +167,7 @@ pym_object *pym_object_alloc(const pym_type *t, size_t extra)
 #if PYM_DEBUG
     debug_register(o);
 #endif
-    if (t->flags & PYM_TYPE_GC) pym_gc_link_new(o);
+    if ((t->flags & (PYM_TYPE_GC | PYM_TYPE_TRACK_LATER)) == PYM_TYPE_GC) pym_gc_link_new(o);
     return o;
 }
 

@@ -178,6 +178,31 @@ static void test_list_copy_cycle(void **state)
     assert_int_equal(pym_gc_collect(2), 4);
 }
 
+/* Storage is seen by the collector as its own object only once shared:
+ * a self-referencing list with private storage, then a copy sharing it,
+ * then the copy writing (and so taking a private storage of its own) must
+ * all be counted exactly, whichever way each list sees its items. */
+static void test_list_storage_private_shared_private(void **state)
+{
+    (void)state;
+    start();
+    pym_object *l = pym_list_new();
+    assert_int_equal(pym_list_append(l, l), 0);
+    assert_int_equal(pym_gc_collect(2), 0);          /* l is ours: alive */
+    pym_object *c = pym_list_copy(l);
+    assert_true(pym_list_shares_storage(l, c));
+    assert_int_equal(pym_gc_collect(2), 0);
+    assert_int_equal(pym_list_append(c, c), 0);      /* c = [l, c], private */
+    assert_false(pym_list_shares_storage(l, c));
+    assert_int_equal(pym_gc_collect(2), 0);
+    assert_int_equal(pym_refcount(l), 3);            /* ours, l's and c's items */
+    pym_decref(c);
+    assert_int_equal(pym_gc_collect(2), 1);          /* c alone was garbage */
+    assert_int_equal(pym_refcount(l), 2);
+    pym_decref(l);
+    assert_int_equal(pym_gc_collect(2), 1);
+}
+
 /* A cycle whose objects have no `clear` except one: breaking that one is
  * enough, and the others are freed by refcounting. */
 static void test_cycle_with_clearless_members(void **state)
@@ -1571,6 +1596,7 @@ int main(void)
         PYM_TEST(test_method),
         PYM_TEST(test_function),
         PYM_TEST(test_list_copy_cycle),
+        PYM_TEST(test_list_storage_private_shared_private),
         PYM_TEST(test_cycle_with_clearless_members),
         PYM_TEST(test_finalizer),
         PYM_TEST(test_finalizer_2),

@@ -39,6 +39,9 @@ static inline bool pym_is_gc(const pym_object *o)
 /* Type flag for runtime-internal types (list storage, weakref registry):
  * not counted by pym_live_objects and not listed by pym_gc_get_objects. */
 #define PYM_TYPE_HIDDEN (1u << 31)
+/* Type flag: born untracked; its owner tracks it once it is shared (list
+ * storage, see runtime/objects/list.c). */
+#define PYM_TYPE_TRACK_LATER (1u << 30)
 
 /* One generation.  gens[0].count is allocations minus deaths since the
  * last collection; an older one's count is collections of the younger. */
@@ -76,21 +79,25 @@ static inline void pym_gc_link_new(pym_object *o)
     pym__gc_append(&g0->head, pym_gc_head_of(o));
 }
 
-/* At death: unlinks if tracked, and uncounts the allocation. */
+/* At death: unlinks if tracked, and uncounts the allocation (every GC
+ * allocation but the runtime's own counted, tracked or not).  Collector
+ * flags are left as they are: the memory is about to be freed. */
 static inline void pym_gc_unlink(pym_object *o)
 {
-    pym_gc_generation *g0 = &pym__gc_gens[0];
-    pym_gc_head *g = pym_gc_head_of(o);
-    if (PYM_UNLIKELY(pym_threads_active() || (o->ob_type->flags & PYM_TYPE_HIDDEN) ||
-                     g0->count <= 0 || g->next == NULL)) {
+    if (PYM_UNLIKELY(pym_threads_active())) {
         pym__gc_unlink_slow(o);
         return;
     }
-    g->prev->next = g->next;
-    g->next->prev = g->prev;
-    g->next = NULL;
-    g0->count--;
+    pym_gc_generation *g0 = &pym__gc_gens[0];
+    pym_gc_head *g = pym_gc_head_of(o);
+    if (g->next != NULL) {
+        g->prev->next = g->next;
+        g->next->prev = g->prev;
+        g->next = NULL;
+    }
+    if (!(o->ob_type->flags & PYM_TYPE_HIDDEN) && g0->count > 0) g0->count--;
 }
+
 void pym_gc_init(void);
 void pym_gc_fini(void);   /* collects everything and breaks what is left */
 

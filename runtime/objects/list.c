@@ -6,9 +6,16 @@
  * points at a's storage (one incref, no item increfs: O(1)).  Storage whose
  * refcount is above one is read-only: the first mutation through any list
  * sharing it gives that list a private copy ("that side copies"), the other
- * lists keep the original.  Because the sharing is expressed with ordinary
- * references (list -> storage -> items), the cyclic collector sees each
- * reference exactly once with no special case.
+ * lists keep the original.  The sharing is expressed with ordinary
+ * references (list -> storage -> items), so the cyclic collector sees each
+ * reference exactly once.
+ *
+ * The collector sees storage only once it is shared.  Storage is born
+ * untracked, and while untracked it belongs to one list alone (its
+ * refcount is 1): that list's traverse visits the items directly, as if
+ * they were its own, so a list costs the collector one object, as in
+ * CPython.  pym_list_copy tracks the storage before sharing it; from then
+ * on the lists visit the storage and the storage its items.
  *
  * Invariants:
  *   - list->storage is NULL (never filled) or a storage object the list holds
@@ -88,7 +95,7 @@ static void storage_clear(pym_object *self)
 static const pym_type pym_list_storage_type = {
     .name = "list_storage",
     .size = sizeof(list_storage),
-    .flags = PYM_TYPE_GC | PYM_TYPE_HIDDEN,
+    .flags = PYM_TYPE_GC | PYM_TYPE_HIDDEN | PYM_TYPE_TRACK_LATER,
     .traverse = storage_traverse,
     .clear = storage_clear,
     .destroy = storage_clear,
@@ -140,8 +147,10 @@ static inline bool storage_unshared(const list_storage *s)
 
 static int list_traverse(pym_object *self, pym_visit_fn visit, void *arg)
 {
-    PYM_VISIT(((pym_list *)self)->storage);
-    return 0;
+    list_storage *s = ((pym_list *)self)->storage;
+    if (s == NULL) return 0;
+    if (pym_gc_head_of(&s->ob_base)->next != NULL) return visit(&s->ob_base, arg);
+    return storage_traverse(&s->ob_base, visit, arg);  /* private: ours alone */
 }
 
 static void list_clear(pym_object *self)
@@ -496,7 +505,10 @@ pym_object *pym_list_copy(pym_object *l)
     if (copy == NULL) return NULL;
     pym_obj_lock(l);
     list_storage *s = src->storage;
-    if (s != NULL) pym_incref(&s->ob_base);
+    if (s != NULL) {
+        pym_gc_track(&s->ob_base);  /* shared storage is an object of its own */
+        pym_incref(&s->ob_base);
+    }
     copy->storage = s;
     pym_obj_unlock(l);
     return &copy->ob_base;
