@@ -123,8 +123,11 @@ void pym__gc_link_new_slow(pym_object *o)
     bool due = !hidden(o) && ++pym__gc_gens[0].count > pym__gc_gens[0].threshold &&
                pym__gc_gens[0].threshold > 0 && gc.enabled && !gc.collecting;
     int generation = due ? due_generation() : -1;
+    if (generation < 0) list_append(&pym__gc_gens[0].head, pym_gc_head_of(o));
     pym_rt_unlock(&gc_lock);
-    if (generation >= 0 && !pym_thread_holds_locks()) collect_with_callbacks(generation);
+    if (generation < 0) return;
+    /* The new object joins only after the collection, as in CPython. */
+    if (!pym_thread_holds_locks()) collect_with_callbacks(generation);
     pym_rt_lock(&gc_lock);
     list_append(&pym__gc_gens[0].head, pym_gc_head_of(o));
     pym_rt_unlock(&gc_lock);

@@ -24,6 +24,7 @@ const char *pym_mode(void)
 int pym_init(void)
 {
     if (running) return 0;
+    pym_count_reset();
     pym_mem_init();
     pym_object_init();
     pym_thread_init();

@@ -38,7 +38,6 @@ static bool use_pools = true;
 static chunk *chunks;               /* every chunk, for pym_mem_fini */
 static pym_mutex chunks_lock = PYM_MUTEX_INIT;
 static PYM_TLS pool_state pools;
-static size_t allocated;            /* bytes handed out, atomically updated */
 
 void pym_set_allocator(pym_alloc_fn fn, void *ud)
 {
@@ -48,7 +47,7 @@ void pym_set_allocator(pym_alloc_fn fn, void *ud)
 
 size_t pym_allocated_bytes(void)
 {
-    return __atomic_load_n(&allocated, __ATOMIC_RELAXED);
+    return pym_count_read(PYM_COUNT_BYTES);
 }
 
 void pym_mem_init(void)
@@ -70,7 +69,7 @@ void pym_mem_fini(void)
     memset(&pools, 0, sizeof pools);
 }
 
-static inline void account(ptrdiff_t delta) { pym_counter_add(&allocated, (size_t)delta); }
+static inline void account(ptrdiff_t delta) { pym_count_add(PYM_COUNT_BYTES, (size_t)delta); }
 
 bool pym_mem_has_user_allocator(void) { return user_fn != NULL; }
 

@@ -27,15 +27,13 @@
 
 /* ---- counting ----------------------------------------------------------- */
 
-static size_t live;
-
 static inline void live_add(const pym_type *t, int d)
 {
     if (t->flags & PYM_TYPE_HIDDEN) return;
-    pym_counter_add(&live, (size_t)(ptrdiff_t)d);
+    pym_count_add(PYM_COUNT_LIVE, (size_t)(ptrdiff_t)d);
 }
 
-size_t pym_live_objects(void) { return __atomic_load_n(&live, __ATOMIC_RELAXED); }
+size_t pym_live_objects(void) { return pym_count_read(PYM_COUNT_LIVE); }
 
 /* ---- debug registry and quarantine -------------------------------------- */
 #if PYM_DEBUG
@@ -304,10 +302,7 @@ const char *pym_type_name(const pym_object *o)
     return o->ob_type->name;
 }
 
-void pym_object_init(void)
-{
-    live = 0;
-}
+void pym_object_init(void) {}
 
 /* Frees the run-time immortals at pym_fini, after the last collection.
  * They may refer to one another, so every one is destroyed while all are

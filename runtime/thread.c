@@ -30,6 +30,7 @@
 
 typedef struct tstate {
     struct tstate *prev, *next;  /* registry of attached threads */
+    size_t *counts;              /* the thread's pym__counts */
     uintptr_t tid;
     int attached;                /* attach depth */
 #if defined(PYM_MODE_BIASED)
@@ -54,8 +55,55 @@ static tstate *tstate_get(void)
 #else
     t->tid = (uintptr_t)&current;
 #endif
+    t->counts = pym__counts;
     current = t;
     return t;
+}
+
+/* ---- counters (internal/thread.h) ----------------------------------------- */
+
+#if PYM_THREADED
+PYM_THREAD_LOCAL size_t pym__counts[PYM_NCOUNTS];
+#else
+size_t pym__counts[PYM_NCOUNTS];
+#endif
+static size_t retired_counts[PYM_NCOUNTS];  /* left by detached threads */
+
+size_t pym_count_read(pym_count_id c)
+{
+#if PYM_THREADED
+    pym_mutex_lock(&registry_lock);
+    size_t sum = retired_counts[c] + __atomic_load_n(&pym__counts[c], __ATOMIC_RELAXED);
+    for (tstate *t = threads; t != NULL; t = t->next)
+        if (t->counts != pym__counts) sum += __atomic_load_n(&t->counts[c], __ATOMIC_RELAXED);
+    pym_mutex_unlock(&registry_lock);
+    return sum;
+#else
+    return pym__counts[c];
+#endif
+}
+
+/* Callers hold registry_lock: a detaching thread hands its counts over. */
+static void retire_counts(tstate *t)
+{
+#if PYM_THREADED
+    for (int c = 0; c < PYM_NCOUNTS; c++) {
+        retired_counts[c] += __atomic_load_n(&t->counts[c], __ATOMIC_RELAXED);
+        __atomic_store_n(&t->counts[c], 0, __ATOMIC_RELAXED);
+    }
+#else
+    (void)t;  /* one global copy: nothing to hand over */
+#endif
+}
+
+void pym_count_reset(void)
+{
+    pym_mutex_lock(&registry_lock);
+    for (int c = 0; c < PYM_NCOUNTS; c++) {
+        retired_counts[c] = 0;
+        __atomic_store_n(&pym__counts[c], 0, __ATOMIC_RELAXED);
+    }
+    pym_mutex_unlock(&registry_lock);
 }
 
 /* Returns true if other threads were registered already. */
@@ -576,7 +624,10 @@ static void registry_leave(tstate *t)
 #else
         bool empty = true;
 #endif
-        if (empty) registry_unlink(t);
+        if (empty) {
+            registry_unlink(t);
+            retire_counts(t);
+        }
         pym_mutex_unlock(&registry_lock);
         if (empty) return;
     }

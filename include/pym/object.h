@@ -194,26 +194,29 @@ static inline bool pym__owned(const pym_object *o)
 {
     return __atomic_load_n(&o->ob_tid, __ATOMIC_RELAXED) == pym__thread_id();
 }
+/* The local count is loaded once and reused: only the owner writes it
+ * while it owns the object, so the value cannot change under it. */
 static inline void pym__incref(pym_object *o)
 {
-    if (PYM_UNLIKELY(pym__immortal(o))) return;
+    uint32_t local = __atomic_load_n(&o->ob_ref_local, __ATOMIC_RELAXED);
+    if (PYM_UNLIKELY((int32_t)local < 0)) return;  /* immortal */
     if (PYM_LIKELY(pym__owned(o)))
-        __atomic_store_n(&o->ob_ref_local, o->ob_ref_local + 1, __ATOMIC_RELAXED);
+        __atomic_store_n(&o->ob_ref_local, local + 1, __ATOMIC_RELAXED);
     else
         __atomic_fetch_add(&o->ob_ref_shared, 4, __ATOMIC_RELAXED);
 }
 void pym__decref_local_zero(pym_object *o);
 static inline void pym__decref(pym_object *o)
 {
-    if (PYM_UNLIKELY(pym__immortal(o))) return;
+    uint32_t local = __atomic_load_n(&o->ob_ref_local, __ATOMIC_RELAXED);
+    if (PYM_UNLIKELY((int32_t)local < 0)) return;  /* immortal */
     if (PYM_LIKELY(pym__owned(o))) {
-        uint32_t n = o->ob_ref_local - 1;
 #if PYM_DEBUG
-        if (o->ob_ref_local == 0) pym__fatal_negative(o);
+        if (local == 0) pym__fatal_negative(o);
 #endif
-        __atomic_store_n(&o->ob_ref_local, n, __ATOMIC_RELAXED);
+        __atomic_store_n(&o->ob_ref_local, local - 1, __ATOMIC_RELAXED);
         /* No other thread holds or can take a reference: dead. */
-        if (n == 0) {
+        if (local == 1) {
             if (__atomic_load_n(&o->ob_ref_shared, __ATOMIC_ACQUIRE) == 0) pym__dealloc(o);
             else pym__decref_local_zero(o);
         }

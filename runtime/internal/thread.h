@@ -15,7 +15,7 @@
 #include "pym.h"
 
 typedef pthread_mutex_t pym_mutex;
-#define PYM_MUTEX_INIT PTHREAD_MUTEX_INITIALIZER
+#define PYM_MUTEX_INIT PTHREAD_ADAPTIVE_MUTEX_INITIALIZER_NP
 static inline void pym_mutex_lock(pym_mutex *m) { pthread_mutex_lock(m); }
 static inline void pym_mutex_unlock(pym_mutex *m) { pthread_mutex_unlock(m); }
 
@@ -65,12 +65,25 @@ static inline void pym_rt_unlock(pym_mutex *m)
 {
     if (pym_threads_active()) pym_mutex_unlock(m);
 }
-/* A counter several threads may update: atomic only when they can. */
-static inline void pym_counter_add(size_t *c, size_t delta)
+/* Counters every allocation and death updates (live objects, bytes).  In
+ * the threaded modes each thread adds to its own copy, with a plain store
+ * (no lock prefix, no shared cache line), and a read sums every attached
+ * thread's copy and what detached threads left: one global counter would
+ * bounce between cores on every birth and death.  A thread's copy may go
+ * below zero (it frees what another made); only the sum means anything. */
+typedef enum { PYM_COUNT_LIVE, PYM_COUNT_BYTES, PYM_NCOUNTS } pym_count_id;
+#if PYM_THREADED
+extern PYM_THREAD_LOCAL size_t pym__counts[PYM_NCOUNTS];
+static inline void pym_count_add(pym_count_id c, size_t delta)
 {
-    if (pym_threads_active()) __atomic_fetch_add(c, delta, __ATOMIC_RELAXED);
-    else *c += delta;
+    __atomic_store_n(&pym__counts[c], pym__counts[c] + delta, __ATOMIC_RELAXED);
 }
+#else
+extern size_t pym__counts[PYM_NCOUNTS];
+static inline void pym_count_add(pym_count_id c, size_t delta) { pym__counts[c] += delta; }
+#endif
+size_t pym_count_read(pym_count_id c);
+void pym_count_reset(void);  /* pym_init, before any other thread attaches */
 
 /* Stops every other attached thread at a safepoint (threaded modes; always
  * succeeds under the GIL).  False when another thread is already stopping
