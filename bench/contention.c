@@ -1,8 +1,12 @@
 /* contention.c: what refcounting costs under threads, per mode.
  *
- * Runs each workload with 1, 2, 4 and 8 threads and prints one CSV row per
- * run: mode,workload,threads,ops,seconds,mops.  bench/contention.sh runs it
- * for every mode's build and turns the rows into tables and a plot.
+ *   contention [ops] [reps] [max_threads]      defaults: 20000000 3 8
+ *
+ * Runs each workload with 1, 2, 4 and 8 threads (up to max_threads) and
+ * prints one CSV row per run: mode,workload,threads,ops,seconds,mops, the
+ * best of `reps` runs.  bench/contention.sh runs it for every mode's build
+ * (with max_threads 1, alternating between the builds, for the
+ * single-thread overheads) and turns the rows into tables and a plot.
  *
  * Workloads (one "op" is one incref+decref pair, or one tuple built and
  * freed):
@@ -14,7 +18,11 @@
  *   handoff         each thread makes an int, puts it on a shared list and
  *                   takes one off, usually made by another thread: objects
  *                   die away from the thread that owns their count, which is
- *                   what biased counting's queue-and-merge exists for */
+ *                   what biased counting's queue-and-merge exists for
+ *   control         no pym at all: each thread bumps a counter on its own
+ *                   stack, so the machine's own scaling (a shared or
+ *                   hyperthreaded core, a busy neighbour) is measured in
+ *                   the same run as the workloads it bounds */
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -33,9 +41,9 @@ typedef struct worker {
     double start, end;    /* when this thread began and finished its loop */
 } worker;
 
-enum { PRIVATE, SHARED, SHARED_IMMORTAL, TUPLE_CHURN, HANDOFF, NWORKLOADS };
+enum { PRIVATE, SHARED, SHARED_IMMORTAL, TUPLE_CHURN, HANDOFF, CONTROL, NWORKLOADS };
 static const char *const names[NWORKLOADS] = {"private", "shared", "shared-immortal",
-                                              "tuple-churn", "handoff"};
+                                              "tuple-churn", "handoff", "control"};
 static pym_object *handoff_list;
 
 static pthread_barrier_t start_line;
@@ -80,9 +88,16 @@ static void hand_off(long ops)
     }
 }
 
+static void count_plain(long ops)
+{
+    volatile long counter = 0;
+    for (long i = 0; i < ops; i++) counter = counter + 1;
+}
+
 static void work(int workload, pym_object *target, long ops)
 {
-    if (workload == TUPLE_CHURN) churn_tuples(target, ops);
+    if (workload == CONTROL) count_plain(ops);
+    else if (workload == TUPLE_CHURN) churn_tuples(target, ops);
     else if (workload == HANDOFF) hand_off(ops);
     else count_refs(target, ops);
 }
@@ -148,8 +163,9 @@ static double run(int workload, int n, long ops, pym_object *shared, pym_object 
 
 int main(int argc, char **argv)
 {
-    long ops = argc > 1 ? atol(argv[1]) : 4000000;
+    long ops = argc > 1 ? atol(argv[1]) : 20000000;
     int reps = argc > 2 ? atoi(argv[2]) : 3;
+    int max_threads = argc > 3 ? atoi(argv[3]) : 8;
     pym_init();
     pym_object *shared = pym_list_new();
     pym_object *immortal = pym_int_new(7);
@@ -162,7 +178,8 @@ int main(int argc, char **argv)
     for (size_t c = 0; c < sizeof counts / sizeof counts[0]; c++) {
         for (int wl = 0; wl < NWORKLOADS; wl++) {
             int n = counts[c];
-            long per = wl >= TUPLE_CHURN ? ops / 8 : ops;
+            if (n > max_threads) break;
+            long per = wl == TUPLE_CHURN || wl == HANDOFF ? ops / 8 : ops;
             double best = 1e30;
             for (int r = 0; r < reps; r++) {
                 double t = run(wl, n, per, shared, immortal);

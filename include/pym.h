@@ -98,6 +98,8 @@ pym_object *pym_dict_new(void);
 int pym_dict_set(pym_object *d, pym_object *key, pym_object *value);
 pym_object *pym_dict_get(pym_object *d, pym_object *key); /* BORROWED; missing: NULL,
                                   no error; unhashable key: NULL with TypeError */
+pym_object *pym_dict_get_ref(pym_object *d, pym_object *key); /* NEW reference, as
+                                  dict_get otherwise: safe across threads */
 int pym_dict_del(pym_object *d, pym_object *key);  /* KeyError if missing */
 size_t pym_dict_len(pym_object *d);
 bool pym_dict_next(pym_object *d, size_t *pos, pym_object **key, pym_object **value);

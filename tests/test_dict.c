@@ -227,6 +227,38 @@ static void test_set_get_del_len(void **state)
     pym_decref(d);
 }
 
+/* pym_dict_get_ref: the value with a reference of its own, which outlives
+ * the entry; a missing key is NULL with no error, an unhashable one a
+ * TypeError. */
+static void test_get_ref(void **state)
+{
+    (void)state;
+    pym_object *d = new_dict();
+    pym_object *k = pym_str_new("key");
+    pym_object *v = pym_list_new();
+    assert_int_equal(pym_dict_set(d, k, v), 0);
+    int64_t before = pym_refcount(v);
+    pym_object *got = pym_dict_get_ref(d, k);
+    assert_ptr_equal(got, v);
+    assert_int_equal(pym_refcount(v), before + 1);
+    assert_int_equal(pym_dict_del(d, k), 0);
+    assert_int_equal(pym_refcount(got), before);   /* ours, and the caller's v */
+    pym_decref(got);
+    assert_null(pym_dict_get_ref(d, k));
+    assert_no_error();
+    pym_object *unhashable = pym_list_new();
+    assert_null(pym_dict_get_ref(d, unhashable));
+    assert_int_equal(pym_err_occurred(), PYM_ERR_TYPE);
+    pym_err_clear();
+    assert_null(pym_dict_get_ref(v, k));
+    assert_int_equal(pym_err_occurred(), PYM_ERR_TYPE);
+    pym_err_clear();
+    pym_decref(unhashable);
+    pym_decref(v);
+    pym_decref(k);
+    pym_decref(d);
+}
+
 /* Overwriting keeps the first key object and its position, replaces the
  * value (Python's d[k] = v on an existing key; no single CPython test). */
 static void test_overwrite_keeps_key_and_position(void **state)
@@ -1116,6 +1148,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         PYM_TEST(test_new_empty),
         PYM_TEST(test_set_get_del_len),
+        PYM_TEST(test_get_ref),
         PYM_TEST(test_overwrite_keeps_key_and_position),
         PYM_TEST(test_order_through_deletes),
         PYM_TEST(test_next),

@@ -493,9 +493,9 @@ int pym_dict_set(pym_object *d, pym_object *key, pym_object *value)
     return dict_insert(dict, key, hash, value);
 }
 
-/* d[key], BORROWED.  Missing: NULL and no error; unhashable key or a failed
- * comparison: NULL with the error. */
-pym_object *pym_dict_get(pym_object *d, pym_object *key)
+/* d[key], with a new reference when `ref` (taken under the dict's lock,
+ * so another thread's del cannot free the value first). */
+static pym_object *dict_get(pym_object *d, pym_object *key, bool ref)
 {
     pym_dict *dict = as_dict(d);
     int64_t hash;
@@ -504,9 +504,18 @@ pym_object *pym_dict_get(pym_object *d, pym_object *key)
     dict_lock(dict);
     ptrdiff_t ix = dict_lookup(dict, key, hash, &slot);
     pym_object *v = ix >= 0 ? keys_entries(dict->keys)[ix].value : NULL;
+    if (ref && v != NULL) pym_incref(v);
     dict_unlock(dict);
     return v;
 }
+
+/* d[key], BORROWED.  Missing: NULL and no error; unhashable key or a failed
+ * comparison: NULL with the error. */
+pym_object *pym_dict_get(pym_object *d, pym_object *key) { return dict_get(d, key, false); }
+
+/* d[key] as a new reference, as pym_dict_get otherwise: the form to use
+ * when other threads may delete or replace the entry. */
+pym_object *pym_dict_get_ref(pym_object *d, pym_object *key) { return dict_get(d, key, true); }
 
 /* del d[key]: KeyError if missing, TypeError if unhashable.  The key and
  * value references are dropped after the entry is gone. */
