@@ -19,7 +19,7 @@
 
 #include "pym.h"
 
-#define REPS 7
+#define REPS 21
 #define N_OPS 1000000           /* operations per repetition */
 #define N_PAIRS 10000000        /* incref+decref is ~1 ns: 10x the ops keeps
                                    the clock reads negligible */

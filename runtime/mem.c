@@ -72,6 +72,7 @@ void pym_mem_fini(void)
 static inline void account(ptrdiff_t delta) { pym_count_add(PYM_COUNT_BYTES, (size_t)delta); }
 
 bool pym_mem_has_user_allocator(void) { return user_fn != NULL; }
+bool pym_mem_pooling(void) { return use_pools; }
 
 static void *system_realloc(void *p, size_t old_n, size_t new_n)
 {

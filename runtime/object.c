@@ -180,6 +180,12 @@ pym_object *pym_new(const pym_type *type)
 
 void pym_object_free(pym_object *o)
 {
+#if !PYM_DEBUG
+    if (o->ob_type->recycle != NULL && o->ob_type->recycle(o)) {
+        live_add(o->ob_type, -1);
+        return;
+    }
+#endif
     size_t size = object_size(o);
     void *block = (char *)o - front_size(o->ob_type);
     live_add(o->ob_type, -1);
@@ -194,6 +200,23 @@ void pym_object_free(pym_object *o)
 #else
     pym_mem_free(block, size);
 #endif
+}
+
+void pym_object_revive(pym_object *o, size_t size)
+{
+    const pym_type *t = o->ob_type;
+    o->ob_flags = 0;
+    pym__set_count(o, 1);
+    live_add(t, 1);
+    pym_count_add(PYM_COUNT_BYTES, size);
+    if (t->flags & PYM_TYPE_GC) pym_gc_link_new(o);
+}
+
+void pym_object_discard(pym_object *o)
+{
+    size_t size = object_size(o);
+    pym_count_add(PYM_COUNT_BYTES, size);  /* pym_mem_free takes it off again */
+    pym_mem_free((char *)o - front_size(o->ob_type), size);
 }
 
 /* ---- death -------------------------------------------------------------- */

@@ -637,6 +637,9 @@ void pym_thread_detach(void)
 {
     tstate *t = current;
     if (t == NULL || t->attached == 0 || --t->attached > 0) return;
+#if PYM_THREADED
+    pym_tuple_clear_freelists();  /* kept per thread: hand them back */
+#endif
     registry_leave(t);
     mode_detach();
 #if defined(PYM_MODE_BIASED)

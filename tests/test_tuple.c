@@ -417,6 +417,44 @@ static void test_intern_many_live(void **state)
 
 /* ---- collector, size, depth ---------------------------------------------------- */
 
+/* A freed small tuple's memory is kept for the next tuple of its size (as
+ * CPython's free lists do): the new tuple may have the old one's address,
+ * and must come back as new in every other way: count 1, tracked, not
+ * interned, its own items, counted live, its bytes counted again. */
+static void test_freelist_reuse_is_a_new_tuple(void **state)
+{
+    (void)state;
+    pym_object *a = pym_int_new(1000), *b = pym_int_new(2000);
+    pym_object *t = pym_tuple_pack(2, a, b);
+    pym_object *canon = pym_tuple_intern(t);   /* t itself, now interned */
+    assert_ptr_equal(canon, t);
+    pym_decref(canon);
+    size_t live = pym_live_objects();
+    size_t bytes = pym_allocated_bytes();
+    pym_decref(t);
+    assert_int_equal(pym_live_objects(), live - 1);
+    pym_object *u = pym_tuple_pack(2, b, a);
+    assert_int_equal(pym_live_objects(), live);
+#if !PYM_DEBUG
+    assert_int_equal(pym_allocated_bytes(), bytes);
+#endif
+    (void)bytes;
+    assert_int_equal(pym_refcount(u), 1);
+    assert_true(pym_gc_is_tracked(u));
+    assert_false(pym_tuple_is_interned(u));
+    assert_ptr_equal(pym_tuple_get(u, 0), b);
+    assert_ptr_equal(pym_tuple_get(u, 1), a);
+    /* the old value is no longer interned under any address */
+    pym_object *again = pym_tuple_pack(2, a, b);
+    pym_object *c2 = pym_tuple_intern(again);
+    assert_ptr_equal(c2, again);
+    pym_decref(c2);
+    pym_decref(again);
+    pym_decref(u);
+    pym_decref(a);
+    pym_decref(b);
+}
+
 /* Tuples are GC objects, tracked from birth; 56 bytes for a 2-tuple, as
  * sys.getsizeof((1, 2)) on 64-bit CPython. */
 static void test_gc_and_size(void **state)
@@ -612,6 +650,7 @@ int main(void)
         PYM_TEST(test_intern_rejects_mutable),
         PYM_TEST(test_intern_does_not_keep_alive),
         PYM_TEST(test_intern_many_live),
+        PYM_TEST(test_freelist_reuse_is_a_new_tuple),
         PYM_TEST(test_gc_and_size),
         PYM_TEST(test_deep_chain),
         PYM_OOM_TEST(test_oom_tuple_create),

@@ -55,6 +55,10 @@ struct pym_type {
     /* Built-in variable-size types only: bytes allocated beyond `size`.
      * User types leave it NULL and get exactly `size`. */
     size_t (*extra_size)(const pym_object *self);
+    /* Built-in types only: keeps a destroyed object's memory for reuse
+     * (a free list) and takes its bytes off pym_allocated_bytes; true if
+     * it did.  User types leave it NULL. */
+    bool (*recycle)(pym_object *self);
 };
 
 #define PYM_TYPE_GC          (1u << 0)  /* tracked by the cyclic collector */

@@ -23,6 +23,10 @@ PYM_MUST_CHECK void *pym_mem_realloc(void *p, size_t old_n, size_t new_n);
 void pym_mem_free(void *p, size_t n);
 
 bool pym_mem_has_user_allocator(void);
+/* True when small blocks come from pym's pools: no user allocator and no
+ * PYM_MALLOC=malloc.  Free lists of objects are kept only then, so a fault
+ * injector or Valgrind still sees every allocation and every free. */
+bool pym_mem_pooling(void);
 void pym_mem_init(void);   /* reads PYM_MALLOC=malloc (bypass the pools) */
 void pym_mem_fini(void);   /* releases the pools' arenas */
 

@@ -66,8 +66,16 @@ static inline void pym_flag_publish(pym_object *o, uint32_t f)
 /* A new object of `t` with `extra` bytes after type->size: zero-filled,
  * refcount 1, tracked if GC.  NULL with MemoryError. */
 PYM_MUST_CHECK pym_object *pym_object_alloc(const pym_type *t, size_t extra);
-/* Returns an object's memory; the object must be untracked and destroyed. */
+/* Returns an object's memory; the object must be untracked and destroyed.
+ * A type with a `recycle` slot may keep the memory instead (release
+ * builds only: debug builds quarantine every freed block). */
 void pym_object_free(pym_object *o);
+/* A recycled object of `size` bytes (pym_object_size) made new again:
+ * refcount 1, flags clear, counted live, tracked if GC.  Its own fields
+ * are the type's to reset.  `recycle` takes the bytes off the count. */
+void pym_object_revive(pym_object *o, size_t size);
+/* Returns the memory of a recycled object for good. */
+void pym_object_discard(pym_object *o);
 /* Bytes one object occupies, the words in front included. */
 size_t pym_object_size(const pym_object *o);
 void pym_object_init(void);
@@ -95,6 +103,7 @@ void pym_str_init(void);
 void pym_str_fini(void);
 void pym_tuple_init(void);
 void pym_tuple_fini(void);
+void pym_tuple_clear_freelists(void);  /* this thread's kept tuples */
 
 /* Removes a dying interned object from its table (str.c, tuple.c). */
 void pym_str_unintern(pym_object *s);

@@ -82,10 +82,71 @@ static inline void tuple_leave(void) { tuple_nesting--; }
 /* pym_is_tuple: true for a tuple (NULL-tolerant). */
 bool pym_is_tuple(const pym_object *o) { return o != NULL && o->ob_type == &pym_tuple_type; }
 
+/* ---- free lists ------------------------------------------------------------------ */
+
+/* Destroyed tuples of up to FREELIST_MAX_N items are kept, per size, for
+ * the next tuple of that size, linked through items[0] (CPython keeps 2000
+ * of each size up to 20): a 2-tuple built and freed in a loop then never
+ * goes back to the allocator, is not zeroed whole, and its size is never
+ * recomputed.  Per thread in the threaded modes (PYM_TLS), emptied when a
+ * thread detaches and at pym_fini.  Kept only while pym_mem_pooling(): a
+ * fault injector or Valgrind sees every block. */
+#define FREELIST_MAX_N 8
+#define FREELIST_DEPTH 2000
+typedef struct tuple_freelist {
+    pym_tuple *head[FREELIST_MAX_N + 1];
+    int len[FREELIST_MAX_N + 1];
+} tuple_freelist;
+static PYM_TLS tuple_freelist freelist;
+static bool use_freelist;  /* pym_mem_pooling(), read at pym_init */
+
+/* What a tuple of n items occupies (pym_object_size, release builds). */
+static inline size_t tuple_bytes(size_t n)
+{
+    return sizeof(pym_gc_head) + sizeof(pym_tuple) + n * sizeof(pym_object *);
+}
+
+static bool tuple_recycle(pym_object *self)
+{
+    pym_tuple *t = as_tuple(self);
+    size_t n = t->n;
+    if (n > FREELIST_MAX_N || freelist.len[n] >= FREELIST_DEPTH || !use_freelist) return false;
+    t->items[0] = &freelist.head[n]->ob_base;
+    freelist.head[n] = t;
+    freelist.len[n]++;
+    pym_count_add(PYM_COUNT_BYTES, -tuple_bytes(n));
+    return true;
+}
+
+static pym_tuple *freelist_pop(size_t n)
+{
+    pym_tuple *t = freelist.head[n];
+    freelist.head[n] = as_tuple(t->items[0]);
+    freelist.len[n]--;
+    for (size_t i = 0; i < n; i++) t->items[i] = NULL;
+    pym_object_revive(&t->ob_base, tuple_bytes(n));
+    return t;
+}
+
+/* pym_tuple_clear_freelists: returns this thread's kept tuples to the
+ * allocator (thread detach, pym_fini). */
+void pym_tuple_clear_freelists(void)
+{
+    for (size_t n = 1; n <= FREELIST_MAX_N; n++) {
+        while (freelist.head[n] != NULL) {
+            pym_tuple *t = freelist.head[n];
+            freelist.head[n] = as_tuple(t->items[0]);
+            pym_object_discard(&t->ob_base);
+        }
+        freelist.len[n] = 0;
+    }
+}
+
 /* A new tuple of n > 0 NULL items for the caller to fill (tracked already:
  * traverse and destroy accept NULL items). */
 PYM_MUST_CHECK static pym_tuple *tuple_alloc(size_t n)
 {
+    if (n <= FREELIST_MAX_N && freelist.head[n] != NULL) return freelist_pop(n);
     if (n > (SIZE_MAX - sizeof(pym_tuple)) / sizeof(pym_object *) / 2) return pym_err_nomemory();
     pym_tuple *t = (pym_tuple *)pym_object_alloc(&pym_tuple_type, n * sizeof(pym_object *));
     if (t == NULL) return NULL;
@@ -254,6 +315,7 @@ const pym_type pym_tuple_type = {
     .equal = tuple_equal,
     .hash = tuple_hash,
     .extra_size = tuple_extra_size,
+    .recycle = tuple_recycle,
 };
 
 /* ---- interning: which tuples qualify, and when two are "the same" --------------- */
@@ -470,6 +532,7 @@ pym_object *pym_tuple_intern(pym_object *t)
 /* pym_tuple_init: allocates the intern table now, as pym_str_init does. */
 void pym_tuple_init(void)
 {
+    use_freelist = pym_mem_pooling() && !PYM_DEBUG;
     empty_tuple.gc.next = NULL;
     memset(&interned, 0, sizeof interned);
     if (intern_reserve() < 0) pym_err_clear();
@@ -479,6 +542,7 @@ void pym_tuple_init(void)
  * but are no longer interned. */
 void pym_tuple_fini(void)
 {
+    pym_tuple_clear_freelists();
     for (size_t i = 0; i < interned.cap; i++)
         if (interned.slots[i].t != NULL)
             pym_flag_clear(&interned.slots[i].t->ob_base, PYM_OBF_INTERNED);
