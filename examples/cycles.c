@@ -6,6 +6,7 @@
  * other, so neither count reaches zero.  pym_gc_collect finds the pair,
  * breaks the cycle with `clear`, and refcounting frees them. */
 #include <stdio.h>
+#include <unistd.h>
 #include <string.h>
 
 #include <pym.h>
@@ -42,7 +43,8 @@ static pym_object *person(const char *name)
 int main(void)
 {
     if (pym_init() != 0) return 1;
-    printf("\n\033[1mCycles: what refcounting cannot free\033[0m\n");
+    bool tty = isatty(STDOUT_FILENO);  /* a bold title on a terminal only */
+    printf("\n%sCycles: what refcounting cannot free%s\n", tty ? "\033[1m" : "", tty ? "\033[0m" : "");
     pym_object *cb = pym_cfunc_new("on_gc", on_gc, NULL);
     pym_gc_add_callback(cb);
     pym_decref(cb);

@@ -4,6 +4,7 @@
  * C, side by side, then says why.  Read it top to bottom: it is written to
  * be read as much as run. */
 #include <stdio.h>
+#include <unistd.h>
 #include <stdlib.h>
 
 #include <pym.h>
@@ -12,7 +13,8 @@
 
 static void stop(int n, const char *title)
 {
-    printf("\n\033[1m%d. %s\033[0m\n", n, title);
+    bool tty = isatty(STDOUT_FILENO);  /* bold titles on a terminal only */
+    printf("\n%s%d. %s%s\n", tty ? "\033[1m" : "", n, title, tty ? "\033[0m" : "");
 }
 
 /* One line: the Python statement, then pym's answer. */

@@ -5,6 +5,7 @@
  * pym_weakdict holds its values weakly: an entry disappears on its own
  * when the program lets go of the value. */
 #include <stdio.h>
+#include <unistd.h>
 
 #include <pym.h>
 
@@ -40,7 +41,8 @@ static pym_object *get_image(pym_object *cache, const char *name)
 int main(void)
 {
     if (pym_init() != 0) return 1;
-    printf("\n\033[1mA cache on weak values\033[0m\n");
+    bool tty = isatty(STDOUT_FILENO);  /* a bold title on a terminal only */
+    printf("\n%sA cache on weak values%s\n", tty ? "\033[1m" : "", tty ? "\033[0m" : "");
     pym_object *cache = pym_weakdict_new();
     pym_object *logo = get_image(cache, "logo.png");
     pym_object *again = get_image(cache, "logo.png");
