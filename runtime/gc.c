@@ -99,9 +99,12 @@ static size_t visible_size(pym_gc_head *h)
 }
 
 static inline pym_object *obj(pym_gc_head *g) { return pym_gc_object_of(g); }
+/* Only GC objects ever carry the collector's flags, so one load of the
+ * header answers, without the type's flags (a second, dependent load on
+ * every reference the passes visit). */
 static inline bool collecting(const pym_object *o)
 {
-    return pym_is_gc(o) && pym_flag(o, PYM_OBF_COLLECTING);
+    return pym_flag(o, PYM_OBF_COLLECTING);
 }
 
 /* ---- tracking ------------------------------------------------------------ */
@@ -286,7 +289,7 @@ static size_t deduce_unreachable(pym_gc_head *young, pym_gc_head *unreachable)
 
 static bool is_garbage(const pym_object *o)
 {
-    return pym_is_gc(o) && pym_flag(o, PYM_OBF_UNREACHABLE);
+    return pym_flag(o, PYM_OBF_UNREACHABLE);
 }
 
 static bool needs_finalizer(const pym_object *o)

@@ -60,10 +60,12 @@ typedef struct pym_list {
 
 /* ---- the storage object ------------------------------------------------- */
 
+/* Read once: a visit function never changes what it is shown. */
 static int storage_traverse(pym_object *self, pym_visit_fn visit, void *arg)
 {
     list_storage *s = (list_storage *)self;
-    for (size_t i = 0; i < s->len; i++) PYM_VISIT(s->items[i]);
+    pym_object **items = s->items;
+    for (size_t i = 0, n = s->len; i < n; i++) PYM_VISIT(items[i]);
     return 0;
 }
 
