@@ -150,7 +150,7 @@ demo: deps $(B)/examples/identity $(B)/examples/cycles $(B)/examples/weakref_cac
 PY_CFLAGS := $(shell python3-config --includes 2>/dev/null)
 PY_LIBS   := $(shell python3-config --embed --ldflags 2>/dev/null)
 
-$(B)/bench/%: bench/%.c $(B)/libpym.a
+$(B)/bench/%: bench/%.c bench/side_by_side.h $(B)/libpym.a
 	@mkdir -p $(dir $@)
 	$(CC) $(ALLFLAGS) -O2 $(PY_CFLAGS) $< $(B)/libpym.a $(PY_LIBS) $(LIBS) -o $@
 

@@ -30,6 +30,7 @@
 #include <time.h>
 
 #include "pym.h"
+#include "side_by_side.h"
 
 #define REPS 7                  /* timed repetitions per side */
 #define N_PAIRS 1000000         /* (a): 2-cycles, so 2M lists */
@@ -40,22 +41,7 @@
 #define TARGET_RATIO 0.5        /* (a), (b): pym at most half of CPython */
 #define TARGET_SPREAD 2.0       /* (d): max/min ns per object */
 
-/* ---- shared helpers ------------------------------------------------------ */
-
-static void die(const char *what)
-{
-    fprintf(stderr, "bench/gc: %s failed\n", what);
-    if (PyErr_Occurred()) PyErr_Print();
-    if (pym_err_occurred()) fprintf(stderr, "pym: %s\n", pym_err_message());
-    exit(1);
-}
-
-static double now_ns(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec * 1e9 + (double)ts.tv_nsec;
-}
+/* ---- helpers ------------------------------------------------------------- */
 
 static double min2(double a, double b) { return a < b ? a : b; }
 
@@ -650,6 +636,7 @@ static void print_header(long frozen)
 int main(int argc, char **argv)
 {
     const char *only = argc > 1 ? argv[1] : NULL;
+    bench_name = "bench/gc";
     Py_Initialize();
     if (pym_init() != 0) die("pym_init");
     if ((cpy_gc = PyImport_ImportModule("gc")) == NULL) die("import gc");

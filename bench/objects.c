@@ -18,6 +18,7 @@
 #include <time.h>
 
 #include "pym.h"
+#include "side_by_side.h"
 
 #define REPS 21
 #define N_OPS 1000000           /* operations per repetition */
@@ -38,20 +39,6 @@ static inline void barrier(const void *p)
 /* Results land here so neither side's loop can be proven dead. */
 static const void *volatile sink;
 
-static void die(const char *what)
-{
-    fprintf(stderr, "bench/objects: %s failed\n", what);
-    if (PyErr_Occurred()) PyErr_Print();
-    if (pym_err_occurred()) fprintf(stderr, "pym: %s\n", pym_err_message());
-    exit(1);
-}
-
-static double now_ns(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec * 1e9 + (double)ts.tv_nsec;
-}
 
 /* ---- fixtures: objects created once, before any timing ------------------- */
 
@@ -357,6 +344,7 @@ static void print_header(void)
 int main(int argc, char **argv)
 {
     const char *only = argc > 1 ? argv[1] : NULL;
+    bench_name = "bench/objects";
     Py_Initialize();
     if (pym_init() != 0) die("pym_init");
     fixtures_make();
