@@ -22,8 +22,9 @@
  *     one reference to; an unshared storage (refcount 1) belongs to exactly
  *     that list and only it writes to it;
  *   - storage->items[0 .. len) are strong references, len <= cap.
- * Allocating storage never starts a collection (hidden types only count
- * towards the next one), so no user code runs in the middle of a mutation;
+ * Allocating storage never starts a collection (it is born untracked and
+ * is not counted as an allocation), so no user code runs in the middle of
+ * a mutation;
  * user code may run only when an old item is released, and every function
  * releases items last, with the list consistent.
  *
