@@ -382,23 +382,12 @@ static void test_finalize_resurrect_in_collection(void **state)
     assert_int_equal(pym_live_objects(), live0);
 }
 
-/* Runs pym_decref(o) with stderr sent to a pipe; returns what was printed
- * (small outputs only: everything must fit in the pipe). */
+static void decref_it(void *o) { pym_decref(o); }
+
+/* Runs pym_decref(o); returns what it printed to stderr. */
 static void decref_capturing_stderr(pym_object *o, char *out, size_t cap)
 {
-    int fds[2];
-    assert_int_equal(pipe(fds), 0);
-    fflush(stderr);
-    int saved = dup(2);
-    dup2(fds[1], 2);
-    close(fds[1]);
-    pym_decref(o);
-    fflush(stderr);
-    dup2(saved, 2);
-    close(saved);
-    ssize_t n = read(fds[0], out, cap - 1);
-    out[n > 0 ? n : 0] = '\0';
-    close(fds[0]);
+    pym_test_capture_stderr(decref_it, o, out, cap);
 }
 
 /* An error a finalizer leaves is reported as unraisable ("Exception

@@ -1,5 +1,6 @@
 /* fixture.c: runtime setup/teardown with the leak check every test ends on. */
 #include <stdio.h>
+#include <unistd.h>
 
 #include "support/pym_test.h"
 
@@ -43,4 +44,21 @@ int pym_test_teardown(void **state)
     pym_fini();
     pym_set_allocator(NULL, NULL);
     return 0;
+}
+
+void pym_test_capture_stderr(void (*fn)(void *ctx), void *ctx, char *out, size_t cap)
+{
+    int fds[2];
+    assert_int_equal(pipe(fds), 0);
+    fflush(stderr);
+    int saved = dup(2);
+    dup2(fds[1], 2);
+    close(fds[1]);
+    fn(ctx);
+    fflush(stderr);
+    dup2(saved, 2);
+    close(saved);
+    ssize_t n = read(fds[0], out, cap - 1);
+    out[n > 0 ? n : 0] = '\0';
+    close(fds[0]);
 }

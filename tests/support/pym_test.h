@@ -42,4 +42,9 @@ size_t fault_outstanding(void);   /* blocks currently allocated */
 typedef int (*pym_oom_op)(void *ctx);
 long pym_test_oom_loop(pym_oom_op op, void (*undo)(void *ctx), void *ctx);
 
+/* Runs fn(ctx) with stderr sent to a pipe and stores what it printed in
+ * out (NUL-terminated, at most cap - 1 bytes: small outputs only, all of
+ * it must fit in the pipe). */
+void pym_test_capture_stderr(void (*fn)(void *ctx), void *ctx, char *out, size_t cap);
+
 #endif
